@@ -1,0 +1,40 @@
+//! Streaming ingest of advert captures: files in, validated [`ValidCapture`] batches out.
+//!
+//! Reads JSON Lines (optionally gzip-compressed) and CSV in constant memory, one record at a time,
+//! never holding more than one batch. Each record is either a [`ValidCapture`] (with its content hash
+//! and its raw record, compressed) or a [`Rejection`] naming file, line, field and reason; rejected
+//! records are copied verbatim to a rejects file. This crate knows nothing of storage: the caller
+//! receives batches through a callback and decides how to commit them.
+
+mod csv;
+mod format;
+mod json;
+mod pipeline;
+mod reader;
+mod rejects;
+
+pub use format::{Format, FormatError};
+pub use pipeline::{FileOutcome, ReadOptions, ValidCapture, read_file};
+pub use reader::MAX_LINE_BYTES;
+pub use rejects::{Rejection, RejectsFile};
+
+/// Receives progress while a file is read; implemented by the CLI's progress bar and by the web
+/// server's job status. Called from the reading thread.
+pub trait Progress: Send + Sync {
+    /// A file is about to be read; `bytes` is its size on disk when known.
+    fn file_started(&self, path: &std::path::Path, bytes: Option<u64>);
+    /// `bytes` of the file (as stored on disk, compressed or not) have been read so far.
+    fn advanced(&self, bytes: u64);
+    /// The file is done.
+    fn file_finished(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn file_started(&self, _: &std::path::Path, _: Option<u64>) {}
+    fn advanced(&self, _: u64) {}
+    fn file_finished(&self) {}
+}
