@@ -1,1 +1,237 @@
-fn main() {}
+//! `lantern`: the command line of Lantern, a modern-slavery intelligence and safeguarding platform.
+//! Thin by design: it parses arguments, calls `lantern-app`, and turns outcomes into exit codes.
+
+mod args;
+mod progress;
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use lantern_app::Actor;
+use lantern_app::export::{ExportOptions, export};
+use lantern_app::ingest::{IngestError, IngestRequest, IngestSummary, InputFile, ingest};
+use lantern_ingest::{NoProgress, Progress};
+use lantern_store::{CaptureStore, Store, Target};
+
+use crate::args::{Cli, Command, ExportArgs, GlobalArgs, IngestArgs};
+
+/// Exit status: every capture accepted (or the command succeeded).
+const EXIT_OK: u8 = 0;
+/// Exit status: the command failed.
+const EXIT_FAILURE: u8 = 1;
+/// Exit status: the command line was wrong (clap uses it too).
+const EXIT_USAGE: u8 = 2;
+/// Exit status: some lines were rejected; the valid rest was stored (or, with
+/// `--all-or-nothing`, nothing was).
+const EXIT_REJECTED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+async fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
+    let target = Target::choose(global.data_dir.clone(), global.database_url.clone())?;
+    Store::open(&target)
+        .await
+        .with_context(|| format!("opening the store ({target:?})"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Migrate => {
+            let store = open_store(&cli.global).await?;
+            let applied = store.applied_migrations().await?;
+            println!(
+                "{} store is up to date: {} migration(s) applied",
+                store.backend(),
+                applied.len()
+            );
+            for m in &applied {
+                println!("  {:04} {}", m.version, m.description);
+            }
+            store.close().await;
+            Ok(EXIT_OK)
+        }
+        Command::Ingest(args) => run_ingest(&cli.global, &args).await,
+        Command::Export(args) => run_export(&cli.global, &args).await,
+        Command::Demo => run_demo(&cli.global).await,
+    }
+}
+
+fn progress_for(quiet: bool) -> Arc<dyn Progress> {
+    if !quiet && std::io::stderr().is_terminal() {
+        Arc::new(progress::Bar::new())
+    } else {
+        Arc::new(NoProgress)
+    }
+}
+
+fn print_summary(summary: &IngestSummary) {
+    for r in &summary.rejects {
+        eprintln!(
+            "{} rejected line(s) of {} copied verbatim to {} (reasons in {})",
+            r.count,
+            r.input.display(),
+            r.records.display(),
+            r.reasons.display()
+        );
+    }
+    println!("{}", summary.line());
+}
+
+fn exit_code_for(result: Result<IngestSummary, IngestError>) -> u8 {
+    match result {
+        Ok(summary) => {
+            print_summary(&summary);
+            if summary.counts.rejected > 0 {
+                EXIT_REJECTED
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(IngestError::Usage(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+async fn run_ingest(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<u8> {
+    let files: Result<Vec<InputFile>, IngestError> = args
+        .files
+        .iter()
+        .map(|p| InputFile::new(p.clone(), args.format))
+        .collect();
+    let files = match files {
+        Ok(f) => f,
+        Err(e) => return Ok(exit_code_for(Err(e))),
+    };
+    let store = open_store(global).await?;
+    let request = IngestRequest {
+        files,
+        all_or_nothing: args.all_or_nothing,
+        rejects_dir: args
+            .rejects_dir
+            .clone()
+            .unwrap_or_else(|| global.data_dir.join("rejects")),
+        batch_size: args.batch_size as usize,
+    };
+    let mut reporter = progress::RejectionPrinter::new(args.show_rejections);
+    let result = ingest(
+        &store,
+        &Actor::command_line(),
+        &request,
+        progress_for(args.quiet),
+        &mut reporter,
+    )
+    .await;
+    reporter.finish();
+    store.close().await;
+    Ok(exit_code_for(result))
+}
+
+async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
+    let store = open_store(global).await?;
+    let options = ExportOptions {
+        new_since: args.new_since,
+    };
+    let kind = args.what.kind();
+    let lines = match &args.out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            export(&store, kind, options, &mut out).await?
+        }
+        Some(path) => {
+            let partial = path.with_extension("partial");
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("creating {}", partial.display()))?;
+            let mut out = BufWriter::new(file);
+            let lines = export(&store, kind, options, &mut out).await?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", partial.display()))?;
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("moving the export to {}", path.display()))?;
+            lines
+        }
+    };
+    if lines == 0 && matches!(kind, lantern_app::export::ExportKind::Locations) {
+        eprintln!(
+            "note: no locations yet; they come from linking listings to premises, which has not run"
+        );
+    }
+    if let Some(path) = &args.out {
+        eprintln!("wrote {lines} line(s) to {}", path.display());
+    }
+    store.close().await;
+    Ok(EXIT_OK)
+}
+
+async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
+    println!("Lantern demonstration: the main job on the embedded default.");
+    let store = open_store(global).await?;
+    println!("Store: {} ({})", store.backend(), describe_target(global));
+    let request = match lantern_app::demo::prepare(&global.data_dir) {
+        Ok(r) => r,
+        Err(e) => return Ok(exit_code_for(Err(e))),
+    };
+    println!(
+        "Ingesting the bundled sample ({} invented captures)...",
+        lantern_app::demo::SAMPLE_CAPTURES.lines().count()
+    );
+    let mut reporter = progress::RejectionPrinter::new(20);
+    let result = ingest(
+        &store,
+        &Actor::command_line(),
+        &request,
+        progress_for(false),
+        &mut reporter,
+    )
+    .await;
+    let code = exit_code_for(result);
+    let counts = store.counts().await?;
+    println!(
+        "The store now holds {} listing(s) and {} distinct capture(s) from {} ingest run(s).",
+        counts.listings, counts.captures, counts.runs
+    );
+    println!(
+        "Next: `lantern export adverts` writes one JSON line per listing; run `lantern --help` for more."
+    );
+    let _ = std::io::stdout().flush();
+    store.close().await;
+    Ok(code)
+}
+
+fn describe_target(global: &GlobalArgs) -> String {
+    match Target::choose(global.data_dir.clone(), global.database_url.clone()) {
+        Ok(target) => format!("{target:?}"),
+        Err(e) => e.to_string(),
+    }
+}

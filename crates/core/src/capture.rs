@@ -23,14 +23,20 @@ pub struct CaptureError {
 impl CaptureError {
     /// Builds an error for `field`.
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
 /// Checks a free-text field: PostgreSQL cannot store U+0000, so neither backend accepts it.
 pub fn check_text(field: &str, value: &str) -> Result<(), CaptureError> {
     if value.contains('\0') {
-        return Err(CaptureError::new(field, "contains the NUL character U+0000, which cannot be stored"));
+        return Err(CaptureError::new(
+            field,
+            "contains the NUL character U+0000, which cannot be stored",
+        ));
     }
     Ok(())
 }
@@ -42,7 +48,10 @@ fn bounded(field: &str, value: &str, max_chars: usize) -> Result<String, Capture
         return Err(CaptureError::new(field, "must not be empty"));
     }
     if chars > max_chars {
-        return Err(CaptureError::new(field, format!("is {chars} characters long; the limit is {max_chars}")));
+        return Err(CaptureError::new(
+            field,
+            format!("is {chars} characters long; the limit is {max_chars}"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -90,7 +99,8 @@ impl ImageRef {
     /// Validates one entry of `images`; `field` names it in errors (`images[2]`).
     pub fn parse(field: &str, value: &str) -> Result<Self, CaptureError> {
         let hex_of = |rest: &str, len: usize| {
-            (rest.len() == len && rest.bytes().all(|b| b.is_ascii_hexdigit())).then(|| rest.to_ascii_lowercase())
+            (rest.len() == len && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| rest.to_ascii_lowercase())
         };
         let parsed = if let Some(rest) = value.strip_prefix("sha256:") {
             hex_of(rest, 64).map(Self::Sha256)
@@ -100,7 +110,10 @@ impl ImageRef {
             None
         };
         parsed.ok_or_else(|| {
-            CaptureError::new(field, format!("{value:?} is not `sha256:<64 hex>` or `phash:<16 hex>`"))
+            CaptureError::new(
+                field,
+                format!("{value:?} is not `sha256:<64 hex>` or `phash:<16 hex>`"),
+            )
         })
     }
 }
@@ -127,17 +140,32 @@ pub struct Location {
 
 impl Location {
     /// Checks a coordinate pair; either half alone is an error.
-    pub fn check_coordinates(lat: Option<f64>, lon: Option<f64>) -> Result<Option<(f64, f64)>, CaptureError> {
+    pub fn check_coordinates(
+        lat: Option<f64>,
+        lon: Option<f64>,
+    ) -> Result<Option<(f64, f64)>, CaptureError> {
         match (lat, lon) {
             (None, None) => Ok(None),
-            (Some(_), None) => Err(CaptureError::new("location.lon", "is missing while location.lat is given")),
-            (None, Some(_)) => Err(CaptureError::new("location.lat", "is missing while location.lon is given")),
+            (Some(_), None) => Err(CaptureError::new(
+                "location.lon",
+                "is missing while location.lat is given",
+            )),
+            (None, Some(_)) => Err(CaptureError::new(
+                "location.lat",
+                "is missing while location.lon is given",
+            )),
             (Some(lat), Some(lon)) => {
                 if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-                    return Err(CaptureError::new("location.lat", format!("{lat} is not a latitude (-90..90)")));
+                    return Err(CaptureError::new(
+                        "location.lat",
+                        format!("{lat} is not a latitude (-90..90)"),
+                    ));
                 }
                 if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-                    return Err(CaptureError::new("location.lon", format!("{lon} is not a longitude (-180..180)")));
+                    return Err(CaptureError::new(
+                        "location.lon",
+                        format!("{lon} is not a longitude (-180..180)"),
+                    ));
                 }
                 Ok(Some((lat, lon)))
             }
@@ -193,7 +221,10 @@ impl Capture {
     pub fn check_body_and_title(title: Option<&str>, body: &str) -> Result<(), CaptureError> {
         let blank = |s: &str| s.trim().is_empty();
         if blank(body) && title.is_none_or(blank) {
-            return Err(CaptureError::new("body", "is empty and so is title; a capture needs one of them"));
+            return Err(CaptureError::new(
+                "body",
+                "is empty and so is title; a capture needs one of them",
+            ));
         }
         Ok(())
     }
@@ -231,7 +262,13 @@ impl Capture {
         put(12, self.contact.other.as_deref());
         put(13, self.location.text.as_deref());
         put(14, self.location.postcode.as_deref());
-        put(15, self.location.lat_lon.map(|(a, b)| format!("{a:?},{b:?}")).as_deref());
+        put(
+            15,
+            self.location
+                .lat_lon
+                .map(|(a, b)| format!("{a:?},{b:?}"))
+                .as_deref(),
+        );
         put(16, self.age.as_deref());
         put(17, self.rates.as_deref());
         for image in &self.images {
@@ -239,6 +276,22 @@ impl Capture {
         }
         ContentHash(h.finalize().into())
     }
+}
+
+/// A capture that passed every rule, with what storage keeps beside it.
+#[derive(Debug, Clone)]
+pub struct ValidCapture {
+    /// Line where the record starts in its file.
+    pub line: u64,
+    /// The validated capture.
+    pub capture: Capture,
+    /// Hash of its content (everything but `captured_at`).
+    pub content_hash: ContentHash,
+    /// The raw record, zstd-compressed: the JSON line verbatim, or for CSV a JSON object of every
+    /// column of the row (header names as keys).
+    pub raw_zstd: Vec<u8>,
+    /// `jsonl` or `csv`.
+    pub raw_format: &'static str,
 }
 
 #[cfg(test)]
@@ -293,10 +346,28 @@ mod tests {
 
     #[test]
     fn coordinates_come_in_range_and_in_pairs() {
-        assert_eq!(Location::check_coordinates(Some(52.4), Some(-1.9)).unwrap(), Some((52.4, -1.9)));
-        assert_eq!(Location::check_coordinates(Some(52.4), None).unwrap_err().field, "location.lon");
-        assert_eq!(Location::check_coordinates(Some(91.0), Some(0.0)).unwrap_err().field, "location.lat");
-        assert_eq!(Location::check_coordinates(Some(0.0), Some(f64::NAN)).unwrap_err().field, "location.lon");
+        assert_eq!(
+            Location::check_coordinates(Some(52.4), Some(-1.9)).unwrap(),
+            Some((52.4, -1.9))
+        );
+        assert_eq!(
+            Location::check_coordinates(Some(52.4), None)
+                .unwrap_err()
+                .field,
+            "location.lon"
+        );
+        assert_eq!(
+            Location::check_coordinates(Some(91.0), Some(0.0))
+                .unwrap_err()
+                .field,
+            "location.lat"
+        );
+        assert_eq!(
+            Location::check_coordinates(Some(0.0), Some(f64::NAN))
+                .unwrap_err()
+                .field,
+            "location.lon"
+        );
     }
 
     #[test]

@@ -33,7 +33,9 @@ pub fn normalise_phone(text: &str) -> Option<String> {
         }
     }
     let national = if plus {
-        digits.strip_prefix("44").map(|rest| rest.trim_start_matches('0').to_owned())
+        digits
+            .strip_prefix("44")
+            .map(|rest| rest.trim_start_matches('0').to_owned())
     } else if let Some(rest) = digits.strip_prefix("0044") {
         Some(rest.trim_start_matches('0').to_owned())
     } else if let Some(rest) = digits.strip_prefix('0') {
@@ -70,11 +72,27 @@ mod tests {
 
     #[test]
     fn normalises_uk_numbers_in_their_usual_spellings() {
-        for written in ["07700 900123", "+44 7700 900123", "0044 7700 900 123", "(07700) 900-123", "447700900123"] {
-            assert_eq!(normalise_phone(written).as_deref(), Some("+447700900123"), "{written}");
+        for written in [
+            "07700 900123",
+            "+44 7700 900123",
+            "0044 7700 900 123",
+            "(07700) 900-123",
+            "447700900123",
+        ] {
+            assert_eq!(
+                normalise_phone(written).as_deref(),
+                Some("+447700900123"),
+                "{written}"
+            );
         }
-        assert_eq!(normalise_phone("020 7946 0018").as_deref(), Some("+442079460018"));
-        assert_eq!(normalise_phone("+44 (0)20 7946 0018").as_deref(), Some("+442079460018"));
+        assert_eq!(
+            normalise_phone("020 7946 0018").as_deref(),
+            Some("+442079460018")
+        );
+        assert_eq!(
+            normalise_phone("+44 (0)20 7946 0018").as_deref(),
+            Some("+442079460018")
+        );
     }
 
     #[test]
@@ -86,7 +104,10 @@ mod tests {
 
     #[test]
     fn lower_cases_emails_and_refuses_non_emails() {
-        assert_eq!(normalise_email(" Mia@Example.COM ").as_deref(), Some("mia@example.com"));
+        assert_eq!(
+            normalise_email(" Mia@Example.COM ").as_deref(),
+            Some("mia@example.com")
+        );
         assert_eq!(normalise_email("mia at example dot com"), None);
         assert_eq!(normalise_email("a@b@example.com"), None);
         assert_eq!(normalise_email("a b@example.com"), None);

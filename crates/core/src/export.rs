@@ -163,8 +163,17 @@ mod tests {
 
     #[test]
     fn bands_and_precisions_serialise_as_the_spec_spells_them() {
-        assert_eq!(serde_json::to_string(&RiskBand::Medium).unwrap(), "\"medium\"");
-        assert_eq!(serde_json::to_string(&Precision::PostcodeUnit).unwrap(), "\"postcode_unit\"");
-        assert_eq!(serde_json::to_string(&LocationStatus::Visited).unwrap(), "\"visited\"");
+        assert_eq!(
+            serde_json::to_string(&RiskBand::Medium).unwrap(),
+            "\"medium\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Precision::PostcodeUnit).unwrap(),
+            "\"postcode_unit\""
+        );
+        assert_eq!(
+            serde_json::to_string(&LocationStatus::Visited).unwrap(),
+            "\"visited\""
+        );
     }
 }

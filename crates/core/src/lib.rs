@@ -8,6 +8,8 @@ pub mod contact;
 pub mod export;
 pub mod timestamp;
 
-pub use capture::{Capture, CaptureError, ContentHash, ExternalId, ImageRef, Location, Source};
+pub use capture::{
+    Capture, CaptureError, ContentHash, ExternalId, ImageRef, Location, Source, ValidCapture,
+};
 pub use contact::Contact;
 pub use timestamp::Timestamp;

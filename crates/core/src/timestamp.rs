@@ -107,7 +107,10 @@ mod tests {
     fn truncates_to_microseconds_and_round_trips_storage_text() {
         let t = Timestamp::parse("2026-10-03T21:14:00.123456789Z").unwrap();
         assert_eq!(t.to_storage_text(), "2026-10-03T21:14:00.123456Z");
-        assert_eq!(Timestamp::from_storage_text(&t.to_storage_text()).unwrap(), t);
+        assert_eq!(
+            Timestamp::from_storage_text(&t.to_storage_text()).unwrap(),
+            t
+        );
         assert_eq!(t.to_rfc3339(), "2026-10-03T21:14:00.123456Z");
     }
 
@@ -122,8 +125,17 @@ mod tests {
 
     #[test]
     fn refuses_non_rfc3339_and_absurd_years() {
-        assert!(matches!(Timestamp::parse("03/10/2026 21:14"), Err(TimestampError::NotRfc3339(_))));
-        assert!(matches!(Timestamp::parse("2026-10-03T21:14:00"), Err(TimestampError::NotRfc3339(_))));
-        assert!(matches!(Timestamp::parse("1900-01-01T00:00:00Z"), Err(TimestampError::OutOfRange(1900))));
+        assert!(matches!(
+            Timestamp::parse("03/10/2026 21:14"),
+            Err(TimestampError::NotRfc3339(_))
+        ));
+        assert!(matches!(
+            Timestamp::parse("2026-10-03T21:14:00"),
+            Err(TimestampError::NotRfc3339(_))
+        ));
+        assert!(matches!(
+            Timestamp::parse("1900-01-01T00:00:00Z"),
+            Err(TimestampError::OutOfRange(1900))
+        ));
     }
 }

@@ -48,7 +48,11 @@ pub struct Decoder {
 
 impl Default for Decoder {
     fn default() -> Self {
-        Self { reader: csv_core::Reader::new(), out: Vec::new(), ends: vec![0; 32] }
+        Self {
+            reader: csv_core::Reader::new(),
+            out: Vec::new(),
+            ends: vec![0; 32],
+        }
     }
 }
 
@@ -60,14 +64,21 @@ impl Decoder {
         let (mut nin_total, mut nout_total, mut nend_total) = (0, 0, 0);
         loop {
             let input = &row[nin_total..];
-            let (result, nin, nout, nend) =
-                self.reader.read_record(input, &mut self.out[nout_total..], &mut self.ends[nend_total..]);
+            let (result, nin, nout, nend) = self.reader.read_record(
+                input,
+                &mut self.out[nout_total..],
+                &mut self.ends[nend_total..],
+            );
             nin_total += nin;
             nout_total += nout;
             nend_total += nend;
             match result {
-                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                csv_core::ReadRecordResult::OutputFull => self.out.resize(self.out.len() * 2 + 1, 0),
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    self.ends.resize(self.ends.len() * 2, 0)
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    self.out.resize(self.out.len() * 2 + 1, 0)
+                }
                 csv_core::ReadRecordResult::InputEmpty => {
                     if nin_total >= row.len() && input.is_empty() {
                         break;
@@ -93,11 +104,18 @@ impl Header {
     pub fn parse(fields: &[&[u8]]) -> Result<Self, CaptureError> {
         let mut names = Vec::with_capacity(fields.len());
         for (i, raw) in fields.iter().enumerate() {
-            let name = std::str::from_utf8(raw)
-                .map_err(|_| CaptureError::new("header", format!("column {} is not valid UTF-8", i + 1)))?;
-            let name = name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+            let name = std::str::from_utf8(raw).map_err(|_| {
+                CaptureError::new("header", format!("column {} is not valid UTF-8", i + 1))
+            })?;
+            let name = name
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase();
             if names.contains(&name) {
-                return Err(CaptureError::new("header", format!("column {name:?} appears twice")));
+                return Err(CaptureError::new(
+                    "header",
+                    format!("column {name:?} appears twice"),
+                ));
             }
             names.push(name);
         }
@@ -108,11 +126,18 @@ impl Header {
         }
         for col in REQUIRED {
             if position(col).is_none() {
-                return Err(CaptureError::new(col, format!("the header row has no `{col}` column, which the contract requires")));
+                return Err(CaptureError::new(
+                    col,
+                    format!("the header row has no `{col}` column, which the contract requires"),
+                ));
             }
         }
         let images = position(IMAGES);
-        Ok(Self { names, known, images })
+        Ok(Self {
+            names,
+            known,
+            images,
+        })
     }
 
     /// Decodes one data row into a capture and its raw record (a JSON object of every column).
@@ -120,13 +145,21 @@ impl Header {
         if fields.len() != self.names.len() {
             return Err(CaptureError::new(
                 "line",
-                format!("has {} fields but the header has {} columns", fields.len(), self.names.len()),
+                format!(
+                    "has {} fields but the header has {} columns",
+                    fields.len(),
+                    self.names.len()
+                ),
             ));
         }
         let mut text = Vec::with_capacity(fields.len());
         for (name, raw) in self.names.iter().zip(fields) {
-            let value = std::str::from_utf8(raw)
-                .map_err(|e| CaptureError::new(name.as_str(), format!("is not valid UTF-8 (byte {})", e.valid_up_to())))?;
+            let value = std::str::from_utf8(raw).map_err(|e| {
+                CaptureError::new(
+                    name.as_str(),
+                    format!("is not valid UTF-8 (byte {})", e.valid_up_to()),
+                )
+            })?;
             check_text(name, value)?;
             text.push(value);
         }
@@ -138,14 +171,17 @@ impl Header {
         let number = |col: usize| -> Result<Option<f64>, CaptureError> {
             cell(col)
                 .map(|v| {
-                    v.trim()
-                        .parse::<f64>()
-                        .map_err(|_| CaptureError::new(KNOWN[col], format!("{v:?} is not a number")))
+                    v.trim().parse::<f64>().map_err(|_| {
+                        CaptureError::new(KNOWN[col], format!("{v:?} is not a number"))
+                    })
                 })
                 .transpose()
         };
         let title = owned(5);
-        let body = self.known[6].map(|i| text[i]).unwrap_or_default().to_owned();
+        let body = self.known[6]
+            .map(|i| text[i])
+            .unwrap_or_default()
+            .to_owned();
         Capture::check_body_and_title(title.as_deref(), &body)?;
         let images = match self.images.map(|i| text[i]).filter(|v| !v.is_empty()) {
             None => Vec::new(),
@@ -198,7 +234,10 @@ mod tests {
 
     fn split(row: &str) -> Vec<Vec<u8>> {
         let mut d = Decoder::default();
-        d.fields(row.as_bytes()).into_iter().map(<[u8]>::to_vec).collect()
+        d.fields(row.as_bytes())
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect()
     }
 
     fn refs(v: &[Vec<u8>]) -> Vec<&[u8]> {
@@ -207,19 +246,36 @@ mod tests {
 
     #[test]
     fn splits_quoted_fields() {
-        assert_eq!(split(r#"a,"b,c","d ""q""",,"x
-y""#), vec![b"a".to_vec(), b"b,c".to_vec(), b"d \"q\"".to_vec(), b"".to_vec(), b"x\ny".to_vec()]);
+        assert_eq!(
+            split(
+                r#"a,"b,c","d ""q""",,"x
+y""#
+            ),
+            vec![
+                b"a".to_vec(),
+                b"b,c".to_vec(),
+                b"d \"q\"".to_vec(),
+                b"".to_vec(),
+                b"x\ny".to_vec()
+            ]
+        );
     }
 
     #[test]
     fn decodes_a_row_and_keeps_unknown_columns_in_raw() {
         let header = Header::parse(&refs(&split("source,external_id,captured_at,body,contact_phone,images,location_lat,location_lon,extra"))).unwrap();
-        let row = split("site-a,1,2026-10-03T21:14:00Z,hello,07700 900123,phash:d1c4e0f0e0c0c0c0;phash:d1c4e0f0e0c0c0c1,52.48,-1.89,kept");
+        let row = split(
+            "site-a,1,2026-10-03T21:14:00Z,hello,07700 900123,phash:d1c4e0f0e0c0c0c0;phash:d1c4e0f0e0c0c0c1,52.48,-1.89,kept",
+        );
         let (c, raw) = header.decode(&refs(&row)).unwrap();
         assert_eq!(c.contact.phone.as_deref(), Some("07700 900123"));
         assert_eq!(c.images.len(), 2);
         assert_eq!(c.location.lat_lon, Some((52.48, -1.89)));
-        assert!(String::from_utf8(raw).unwrap().contains("\"extra\":\"kept\""));
+        assert!(
+            String::from_utf8(raw)
+                .unwrap()
+                .contains("\"extra\":\"kept\"")
+        );
     }
 
     #[test]
@@ -227,16 +283,39 @@ y""#), vec![b"a".to_vec(), b"b,c".to_vec(), b"d \"q\"".to_vec(), b"".to_vec(), b
         let err = Header::parse(&refs(&split("source,external_id,captured_at"))).unwrap_err();
         assert_eq!(err.field, "body");
         let header = Header::parse(&refs(&split("source,external_id,captured_at,body"))).unwrap();
-        assert_eq!(header.decode(&refs(&split("a,1,2026-10-03T21:14:00Z"))).unwrap_err().field, "line");
-        assert_eq!(header.decode(&refs(&split("a,1,not-a-time,b"))).unwrap_err().field, "captured_at");
-        assert_eq!(header.decode(&refs(&split(",1,2026-10-03T21:14:00Z,b"))).unwrap_err().field, "source");
+        assert_eq!(
+            header
+                .decode(&refs(&split("a,1,2026-10-03T21:14:00Z")))
+                .unwrap_err()
+                .field,
+            "line"
+        );
+        assert_eq!(
+            header
+                .decode(&refs(&split("a,1,not-a-time,b")))
+                .unwrap_err()
+                .field,
+            "captured_at"
+        );
+        assert_eq!(
+            header
+                .decode(&refs(&split(",1,2026-10-03T21:14:00Z,b")))
+                .unwrap_err()
+                .field,
+            "source"
+        );
     }
 
     #[test]
     fn json_and_csv_spellings_of_one_capture_hash_alike() {
         let json = crate::json::decode(r#"{"source":"s","external_id":"1","captured_at":"2026-10-03T21:14:00Z","body":"b","title":"","contact":{"phone":"07700 900123"}}"#).unwrap();
-        let header = Header::parse(&refs(&split("source,external_id,captured_at,body,title,contact_phone"))).unwrap();
-        let (csv, _) = header.decode(&refs(&split("s,1,2026-10-03T21:14:00Z,b,,07700 900123"))).unwrap();
+        let header = Header::parse(&refs(&split(
+            "source,external_id,captured_at,body,title,contact_phone",
+        )))
+        .unwrap();
+        let (csv, _) = header
+            .decode(&refs(&split("s,1,2026-10-03T21:14:00Z,b,,07700 900123")))
+            .unwrap();
         assert_eq!(json.content_hash(), csv.content_hash());
     }
 }

@@ -25,7 +25,10 @@ pub struct FormatError(String);
 impl Format {
     /// Tells the format from the file name (`.jsonl`, `.ndjson`, `.jsonl.gz`, `.csv`, `.csv.gz`).
     pub fn from_path(path: &Path) -> Result<Self, FormatError> {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         let by_suffix = [
             (".jsonl.gz", Self::JsonlGz),
             (".ndjson.gz", Self::JsonlGz),
@@ -65,7 +68,9 @@ impl FromStr for Format {
             "jsonl.gz" | "jsonl-gz" => Ok(Self::JsonlGz),
             "csv" => Ok(Self::Csv),
             "csv.gz" | "csv-gz" => Ok(Self::CsvGz),
-            other => Err(FormatError(format!("unknown format {other:?}; expected jsonl, jsonl.gz, csv or csv.gz"))),
+            other => Err(FormatError(format!(
+                "unknown format {other:?}; expected jsonl, jsonl.gz, csv or csv.gz"
+            ))),
         }
     }
 }
@@ -87,10 +92,21 @@ mod tests {
 
     #[test]
     fn tells_formats_from_names_and_flags() {
-        assert_eq!(Format::from_path(Path::new("a/b.JSONL")).unwrap(), Format::Jsonl);
-        assert_eq!(Format::from_path(Path::new("b.jsonl.gz")).unwrap(), Format::JsonlGz);
+        assert_eq!(
+            Format::from_path(Path::new("a/b.JSONL")).unwrap(),
+            Format::Jsonl
+        );
+        assert_eq!(
+            Format::from_path(Path::new("b.jsonl.gz")).unwrap(),
+            Format::JsonlGz
+        );
         assert_eq!(Format::from_path(Path::new("b.csv")).unwrap(), Format::Csv);
-        assert!(Format::from_path(Path::new("b.txt")).unwrap_err().to_string().contains("--format"));
+        assert!(
+            Format::from_path(Path::new("b.txt"))
+                .unwrap_err()
+                .to_string()
+                .contains("--format")
+        );
         assert_eq!("JSONL.GZ".parse::<Format>().unwrap(), Format::JsonlGz);
         assert!("xml".parse::<Format>().is_err());
     }

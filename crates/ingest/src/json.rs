@@ -6,11 +6,13 @@ use serde_json::{Map, Value};
 
 /// Decodes one line (already checked to be UTF-8) into a capture.
 pub fn decode(line: &str) -> Result<Capture, CaptureError> {
-    let value: Value = serde_json::from_str(line).map_err(|e| {
-        CaptureError::new("line", format!("is not valid JSON ({e})"))
-    })?;
+    let value: Value = serde_json::from_str(line)
+        .map_err(|e| CaptureError::new("line", format!("is not valid JSON ({e})")))?;
     let Value::Object(obj) = value else {
-        return Err(CaptureError::new("line", format!("is a JSON {}, not an object", kind(&value))));
+        return Err(CaptureError::new(
+            "line",
+            format!("is a JSON {}, not an object", kind(&value)),
+        ));
     };
     let title = opt_string(&obj, "title", "title")?;
     let body = req_string(&obj, "body")?;
@@ -58,12 +60,19 @@ fn req_string(obj: &Map<String, Value>, key: &str) -> Result<String, CaptureErro
             check_text(key, s)?;
             Ok(s.clone())
         }
-        Some(other) => Err(CaptureError::new(key, format!("must be a string, found a {}", kind(other)))),
+        Some(other) => Err(CaptureError::new(
+            key,
+            format!("must be a string, found a {}", kind(other)),
+        )),
     }
 }
 
 /// An optional string: absent, null and empty all mean "not given".
-fn opt_string(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Option<String>, CaptureError> {
+fn opt_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<String>, CaptureError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -71,15 +80,24 @@ fn opt_string(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Option
             check_text(field, s)?;
             Ok(Some(s.clone()))
         }
-        Some(other) => Err(CaptureError::new(field, format!("must be a string, found a {}", kind(other)))),
+        Some(other) => Err(CaptureError::new(
+            field,
+            format!("must be a string, found a {}", kind(other)),
+        )),
     }
 }
 
-fn opt_object<'a>(value: Option<&'a Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, CaptureError> {
+fn opt_object<'a>(
+    value: Option<&'a Value>,
+    field: &str,
+) -> Result<Option<&'a Map<String, Value>>, CaptureError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o)),
-        Some(other) => Err(CaptureError::new(field, format!("must be an object, found a {}", kind(other)))),
+        Some(other) => Err(CaptureError::new(
+            field,
+            format!("must be an object, found a {}", kind(other)),
+        )),
     }
 }
 
@@ -96,14 +114,21 @@ fn contact(value: Option<&Value>) -> Result<Contact, CaptureError> {
     })
 }
 
-fn opt_number(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Option<f64>, CaptureError> {
+fn opt_number(
+    obj: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<f64>, CaptureError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_f64()
             .map(Some)
             .ok_or_else(|| CaptureError::new(field, format!("{n} is not a finite number"))),
-        Some(other) => Err(CaptureError::new(field, format!("must be a number, found a {}", kind(other)))),
+        Some(other) => Err(CaptureError::new(
+            field,
+            format!("must be a number, found a {}", kind(other)),
+        )),
     }
 }
 
@@ -131,11 +156,17 @@ fn images(value: Option<&Value>) -> Result<Vec<ImageRef>, CaptureError> {
                 let field = format!("images[{i}]");
                 match item {
                     Value::String(s) => ImageRef::parse(&field, s),
-                    other => Err(CaptureError::new(field, format!("must be a string, found a {}", kind(other)))),
+                    other => Err(CaptureError::new(
+                        field,
+                        format!("must be a string, found a {}", kind(other)),
+                    )),
                 }
             })
             .collect(),
-        Some(other) => Err(CaptureError::new("images", format!("must be an array of strings, found a {}", kind(other)))),
+        Some(other) => Err(CaptureError::new(
+            "images",
+            format!("must be an array of strings, found a {}", kind(other)),
+        )),
     }
 }
 
@@ -162,12 +193,31 @@ mod tests {
     #[test]
     fn names_the_field_at_fault() {
         let base = r#""source":"s","external_id":"1","captured_at":"2026-10-03T21:14:00Z""#;
-        assert_eq!(field_of(r#"{"external_id":"1","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#), "source");
+        assert_eq!(
+            field_of(r#"{"external_id":"1","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#),
+            "source"
+        );
         assert_eq!(field_of(&format!(r#"{{{base},"body":5}}"#)), "body");
-        assert_eq!(field_of(&format!(r#"{{{base},"body":"b","contact":{{"phone":7700900123}}}}"#)), "contact.phone");
-        assert_eq!(field_of(&format!(r#"{{{base},"body":"b","location":{{"lat":"52.4","lon":-1.9}}}}"#)), "location.lat");
-        assert_eq!(field_of(&format!(r#"{{{base},"body":"b","images":["phash:zz"]}}"#)), "images[0]");
-        assert_eq!(field_of(&format!(r#"{{{base},"body":"b","posted_at":"yesterday"}}"#)), "posted_at");
+        assert_eq!(
+            field_of(&format!(
+                r#"{{{base},"body":"b","contact":{{"phone":7700900123}}}}"#
+            )),
+            "contact.phone"
+        );
+        assert_eq!(
+            field_of(&format!(
+                r#"{{{base},"body":"b","location":{{"lat":"52.4","lon":-1.9}}}}"#
+            )),
+            "location.lat"
+        );
+        assert_eq!(
+            field_of(&format!(r#"{{{base},"body":"b","images":["phash:zz"]}}"#)),
+            "images[0]"
+        );
+        assert_eq!(
+            field_of(&format!(r#"{{{base},"body":"b","posted_at":"yesterday"}}"#)),
+            "posted_at"
+        );
         assert_eq!(field_of(&format!(r#"{{{base},"body":""}}"#)), "body");
         assert_eq!(field_of("[1,2]"), "line");
         assert_eq!(field_of("{\"source\":"), "line");

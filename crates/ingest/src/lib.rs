@@ -14,7 +14,8 @@ mod reader;
 mod rejects;
 
 pub use format::{Format, FormatError};
-pub use pipeline::{FileOutcome, ReadOptions, ValidCapture, read_file};
+pub use lantern_core::ValidCapture;
+pub use pipeline::{FileOutcome, ReadError, ReadOptions, read_file};
 pub use reader::MAX_LINE_BYTES;
 pub use rejects::{Rejection, RejectsFile};
 

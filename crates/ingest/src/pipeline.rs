@@ -7,7 +7,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use lantern_core::capture::CaptureError;
-use lantern_core::{Capture, ContentHash};
+use lantern_core::{Capture, ValidCapture};
 
 use crate::reader::{RecordReader, RecordSpan};
 use crate::rejects::{Rejection, RejectsFile};
@@ -29,24 +29,13 @@ pub struct ReadOptions {
 impl ReadOptions {
     /// Defaults for `format`: batches of 2,000 captures or 16 MiB, lines up to 1 MiB.
     pub fn new(format: Format) -> Self {
-        Self { format, batch_size: 2_000, batch_bytes: 16 * 1024 * 1024, line_limit: crate::MAX_LINE_BYTES }
+        Self {
+            format,
+            batch_size: 2_000,
+            batch_bytes: 16 * 1024 * 1024,
+            line_limit: crate::MAX_LINE_BYTES,
+        }
     }
-}
-
-/// A capture that passed every rule, ready to store.
-#[derive(Debug, Clone)]
-pub struct ValidCapture {
-    /// Line where the record starts in its file.
-    pub line: u64,
-    /// The validated capture.
-    pub capture: Capture,
-    /// Hash of its content (everything but `captured_at`).
-    pub content_hash: ContentHash,
-    /// The raw record, zstd-compressed: the JSON line verbatim, or for CSV a JSON object of every
-    /// column of the row (header names as keys).
-    pub raw_zstd: Vec<u8>,
-    /// `jsonl` or `csv`.
-    pub raw_format: &'static str,
 }
 
 /// What reading one file came to.
@@ -91,12 +80,17 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-fn open(path: &Path, format: Format, count: Rc<Cell<u64>>) -> io::Result<(Box<dyn BufRead>, Option<u64>)> {
+fn open(
+    path: &Path,
+    format: Format,
+    count: Rc<Cell<u64>>,
+) -> io::Result<(Box<dyn BufRead>, Option<u64>)> {
     let file = File::open(path)?;
     let size = file.metadata().ok().map(|m| m.len());
     let counted = CountingReader { inner: file, count };
     let reader: Box<dyn BufRead> = if format.is_gzip() {
-        let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, counted));
+        let decoder =
+            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, counted));
         Box::new(BufReader::with_capacity(256 * 1024, decoder))
     } else {
         Box::new(BufReader::with_capacity(256 * 1024, counted))
@@ -139,7 +133,13 @@ pub fn read_file<E>(
         let span = records
             .next_record(&mut buf, &mut |bytes| rejects.write_part(bytes))
             .map_err(io_error(line_hint))?;
-        let Some(RecordSpan { line, overlong_bytes }) = span else { break };
+        let Some(RecordSpan {
+            line,
+            overlong_bytes,
+        }) = span
+        else {
+            break;
+        };
         if first && buf.starts_with(b"\xEF\xBB\xBF") {
             buf.drain(..3);
         }
@@ -147,13 +147,24 @@ pub fn read_file<E>(
         first = false;
 
         if let Some(total) = overlong_bytes {
-            let reason = format!("is {total} bytes long; the limit is {} bytes (1 MiB)", options.line_limit);
+            let reason = format!(
+                "is {total} bytes long; the limit is {} bytes (1 MiB)",
+                options.line_limit
+            );
             let field = if is_header { "header" } else { "line" };
-            let rejection = Rejection { file: file_name.clone(), line, field: field.into(), reason };
+            let rejection = Rejection {
+                file: file_name.clone(),
+                line,
+                field: field.into(),
+                reason,
+            };
             rejects.finish(&rejection).map_err(io_error(line))?;
             on_reject(&rejection);
             if is_header {
-                csv_header = Some(Err(CaptureError::new("header", "the header row is over the line limit")));
+                csv_header = Some(Err(CaptureError::new(
+                    "header",
+                    "the header row is over the line limit",
+                )));
             } else {
                 outcome.read += 1;
                 outcome.rejected += 1;
@@ -164,7 +175,12 @@ pub fn read_file<E>(
             rejects.set_csv_header(&buf);
             let header = csv::Header::parse(&csv_decoder.fields(&buf));
             if let Err(e) = &header {
-                let rejection = Rejection { file: file_name.clone(), line, field: e.field.clone(), reason: e.reason.clone() };
+                let rejection = Rejection {
+                    file: file_name.clone(),
+                    line,
+                    field: e.field.clone(),
+                    reason: e.reason.clone(),
+                };
                 on_reject(&rejection);
             }
             csv_header = Some(header);
@@ -178,7 +194,9 @@ pub fn read_file<E>(
         let decoded = match &csv_header {
             None => decode_json_line(&buf).map(|c| (c, None)),
             Some(Err(header_error)) => Err(header_error.clone()),
-            Some(Ok(header)) => header.decode(&csv_decoder.fields(&buf)).map(|(c, raw)| (c, Some(raw))),
+            Some(Ok(header)) => header
+                .decode(&csv_decoder.fields(&buf))
+                .map(|(c, raw)| (c, Some(raw))),
         };
         match decoded {
             Ok((capture, csv_raw)) => {
@@ -200,7 +218,12 @@ pub fn read_file<E>(
                 }
             }
             Err(e) => {
-                let rejection = Rejection { file: file_name.clone(), line, field: e.field, reason: e.reason };
+                let rejection = Rejection {
+                    file: file_name.clone(),
+                    line,
+                    field: e.field,
+                    reason: e.reason,
+                };
                 rejects.reject(&buf, &rejection).map_err(io_error(line))?;
                 on_reject(&rejection);
                 outcome.rejected += 1;
@@ -217,7 +240,13 @@ pub fn read_file<E>(
 
 fn decode_json_line(buf: &[u8]) -> Result<Capture, CaptureError> {
     let text = std::str::from_utf8(buf).map_err(|e| {
-        CaptureError::new("line", format!("is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()))
+        CaptureError::new(
+            "line",
+            format!(
+                "is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
     })?;
     json::decode(text)
 }
@@ -229,20 +258,34 @@ mod tests {
     use super::*;
     use crate::NoProgress;
 
-    fn run(name: &str, content: &[u8], format: Format) -> (FileOutcome, Vec<Rejection>, Vec<ValidCapture>, String) {
+    fn run(
+        name: &str,
+        content: &[u8],
+        format: Format,
+    ) -> (FileOutcome, Vec<Rejection>, Vec<ValidCapture>, String) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
-        std::fs::File::create(&path).unwrap().write_all(content).unwrap();
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(content)
+            .unwrap();
         let mut rejects = RejectsFile::new(dir.path().join("out.rejects"));
         let mut seen = Vec::new();
         let mut stored = Vec::new();
         let mut options = ReadOptions::new(format);
         options.batch_size = 2;
         options.line_limit = 200;
-        let outcome = read_file::<()>(&path, options, &mut rejects, &NoProgress, &mut |r| seen.push(r.clone()), &mut |b| {
-            stored.extend(b);
-            Ok(())
-        })
+        let outcome = read_file::<()>(
+            &path,
+            options,
+            &mut rejects,
+            &NoProgress,
+            &mut |r| seen.push(r.clone()),
+            &mut |b| {
+                stored.extend(b);
+                Ok(())
+            },
+        )
         .unwrap();
         let written = rejects
             .close()
@@ -252,16 +295,34 @@ mod tests {
         (outcome, seen, stored, written)
     }
 
-    const GOOD: &str = r#"{"source":"s","external_id":"1","captured_at":"2026-10-03T21:14:00Z","body":"hello"}"#;
+    const GOOD: &str =
+        r#"{"source":"s","external_id":"1","captured_at":"2026-10-03T21:14:00Z","body":"hello"}"#;
 
     #[test]
     fn keeps_good_lines_and_copies_bad_ones_verbatim() {
-        let long = format!(r#"{{"source":"s","external_id":"2","captured_at":"2026-10-03T21:14:00Z","body":"{}"}}"#, "x".repeat(300));
+        let long = format!(
+            r#"{{"source":"s","external_id":"2","captured_at":"2026-10-03T21:14:00Z","body":"{}"}}"#,
+            "x".repeat(300)
+        );
         let input = format!("{GOOD}\n\n{{broken\n{long}\n{GOOD}\n");
-        let (outcome, rejections, stored, written) = run("a.jsonl", input.as_bytes(), Format::Jsonl);
-        assert_eq!(outcome, FileOutcome { read: 4, accepted: 2, rejected: 2 });
-        assert_eq!(stored.iter().map(|c| c.line).collect::<Vec<_>>(), vec![1, 5]);
-        assert_eq!(rejections.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+        let (outcome, rejections, stored, written) =
+            run("a.jsonl", input.as_bytes(), Format::Jsonl);
+        assert_eq!(
+            outcome,
+            FileOutcome {
+                read: 4,
+                accepted: 2,
+                rejected: 2
+            }
+        );
+        assert_eq!(
+            stored.iter().map(|c| c.line).collect::<Vec<_>>(),
+            vec![1, 5]
+        );
+        assert_eq!(
+            rejections.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
         assert_eq!(written, format!("{{broken\n{long}\n"));
     }
 
@@ -271,7 +332,10 @@ mod tests {
         input.extend_from_slice(b"\n{\"source\":\"s\xff\"}\n");
         let (outcome, rejections, _, _) = run("a.jsonl", &input, Format::Jsonl);
         assert_eq!(outcome.rejected, 1);
-        assert_eq!((rejections[0].line, rejections[0].field.as_str()), (2, "line"));
+        assert_eq!(
+            (rejections[0].line, rejections[0].field.as_str()),
+            (2, "line")
+        );
         assert!(rejections[0].reason.contains("UTF-8"));
     }
 
@@ -279,10 +343,20 @@ mod tests {
     fn csv_rejects_carry_the_header_and_bom_is_ignored() {
         let input = "\u{feff}source,external_id,captured_at,body\ns,1,2026-10-03T21:14:00Z,hi\ns,2,bad-time,hi\n";
         let (outcome, rejections, stored, written) = run("a.csv", input.as_bytes(), Format::Csv);
-        assert_eq!(outcome, FileOutcome { read: 2, accepted: 1, rejected: 1 });
+        assert_eq!(
+            outcome,
+            FileOutcome {
+                read: 2,
+                accepted: 1,
+                rejected: 1
+            }
+        );
         assert_eq!(stored[0].raw_format, "csv");
         assert_eq!(rejections[0].field, "captured_at");
-        assert_eq!(written, "source,external_id,captured_at,body\ns,2,bad-time,hi\n");
+        assert_eq!(
+            written,
+            "source,external_id,captured_at,body\ns,2,bad-time,hi\n"
+        );
     }
 
     #[test]

@@ -27,7 +27,12 @@ pub struct RecordReader<R> {
 impl<R: BufRead> RecordReader<R> {
     /// A reader of newline-terminated records; `quote_aware` makes it respect CSV quoting.
     pub fn new(inner: R, quote_aware: bool, limit: usize) -> Self {
-        Self { inner, quote_aware, limit, next_line: 1 }
+        Self {
+            inner,
+            quote_aware,
+            limit,
+            next_line: 1,
+        }
     }
 
     /// Reads the next record into `buf` (without its terminator). When the record exceeds the
@@ -90,7 +95,10 @@ impl<R: BufRead> RecordReader<R> {
         if overlong.is_none() && buf.last() == Some(&b'\r') {
             buf.pop();
         }
-        Ok(Some(RecordSpan { line, overlong_bytes: overlong }))
+        Ok(Some(RecordSpan {
+            line,
+            overlong_bytes: overlong,
+        }))
     }
 }
 
@@ -104,14 +112,21 @@ mod tests {
         let mut buf = Vec::new();
         loop {
             let mut spilled = Vec::new();
-            let Some(span) = reader.next_record(&mut buf, &mut |b| {
-                spilled.extend_from_slice(b);
-                Ok(())
-            })
-            .unwrap() else {
+            let Some(span) = reader
+                .next_record(&mut buf, &mut |b| {
+                    spilled.extend_from_slice(b);
+                    Ok(())
+                })
+                .unwrap()
+            else {
                 break;
             };
-            out.push((span.line, String::from_utf8_lossy(&buf).into_owned(), span.overlong_bytes, spilled));
+            out.push((
+                span.line,
+                String::from_utf8_lossy(&buf).into_owned(),
+                span.overlong_bytes,
+                spilled,
+            ));
         }
         out
     }

@@ -20,7 +20,11 @@ pub struct Rejection {
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.reason)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.field, self.reason
+        )
     }
 }
 
@@ -51,7 +55,13 @@ impl RejectsFile {
     /// Rejects of an input go to `path`; nothing is written until a record is refused.
     pub fn new(path: PathBuf) -> Self {
         let reasons_path = path.with_extension("reasons.txt");
-        Self { path, reasons_path, csv_header: None, open: None, count: 0 }
+        Self {
+            path,
+            reasons_path,
+            csv_header: None,
+            open: None,
+            count: 0,
+        }
     }
 
     /// For CSV input: the header row to write before the first rejected row.

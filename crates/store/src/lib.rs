@@ -1,1 +1,276 @@
-//! placeholder
+//! Lantern's storage. One behavioural contract, two backends: SQLite (the embedded default, one
+//! file in a data directory) and PostgreSQL (force-wide deployments). [`Store`] picks one at run
+//! time and delegates; callers never see SQL.
+//!
+//! Architecture invariants: only this crate knows SQL; every statement is parameterised; a batch
+//! is written in one transaction, so a crash leaves whole batches or nothing; migrations are
+//! never edited after they land, and both backends carry the same list.
+
+pub mod error;
+pub mod migrations;
+mod model;
+pub mod plan;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+use std::path::PathBuf;
+
+use lantern_core::ValidCapture;
+
+pub use error::{Result, StoreError};
+pub use model::{
+    AppliedMigration, BatchOutcome, IngestRun, ListingContacts, NewRun, RunCounts, RunId, RunMode,
+    RunStatus, StoreCounts,
+};
+pub use postgres::{PostgresStore, PostgresTx};
+pub use sqlite::{SqliteStore, SqliteTx};
+
+/// Where the data lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A SQLite file inside this directory.
+    SqliteDir(PathBuf),
+    /// A PostgreSQL URL (`postgres://…`).
+    Postgres(String),
+}
+
+impl Target {
+    /// Chooses the backend: a database URL wins over the data directory.
+    pub fn choose(data_dir: PathBuf, database_url: Option<String>) -> Result<Self> {
+        match database_url {
+            None => Ok(Self::SqliteDir(data_dir)),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url))
+            }
+            Some(url) => Err(StoreError::Config(format!(
+                "database URL {} is not a postgres:// URL; leave it unset to use SQLite in the data directory",
+                redact_url(&url)
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SqliteDir(dir) => {
+                write!(f, "SQLite in {}", dir.join(sqlite::DATABASE_FILE).display())
+            }
+            Self::Postgres(url) => write!(f, "PostgreSQL at {}", redact_url(url)),
+        }
+    }
+}
+
+/// A URL with any password replaced by `***`, safe to print or log.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let hidden = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            format!("{scheme}://{hidden}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The store, on whichever backend was chosen.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// SQLite file.
+    Sqlite(SqliteStore),
+    /// PostgreSQL server.
+    Postgres(PostgresStore),
+}
+
+/// A write transaction on either backend.
+pub enum StoreTx {
+    /// On SQLite.
+    Sqlite(SqliteTx),
+    /// On PostgreSQL.
+    Postgres(PostgresTx),
+}
+
+/// What the application needs from storage. Implemented by each backend and by [`Store`], which
+/// delegates to the one chosen at run time.
+///
+/// Used through concrete types, whose futures the compiler knows to be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait CaptureStore {
+    /// The backend's write transaction.
+    type Tx: IngestTx;
+
+    /// Closes connections (on SQLite, checkpointing the WAL).
+    async fn close(&self);
+    /// Records the start of an ingest run.
+    async fn start_run(&self, run: &NewRun) -> Result<RunId>;
+    /// Records how a run ended.
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()>;
+    /// A stored run.
+    async fn run(&self, run: RunId) -> Result<Option<IngestRun>>;
+    /// Opens a write transaction for batches of `run`.
+    async fn begin(&self, run: RunId) -> Result<Self::Tx>;
+    /// Row counts.
+    async fn counts(&self) -> Result<StoreCounts>;
+    /// A digest of every stored listing and capture; equal across backends for equal contents.
+    async fn content_digest(&self) -> Result<String>;
+    /// Calls `f` for every listing, ordered by `(source, external_id)` in code-point order.
+    async fn for_each_listing(
+        &self,
+        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+    ) -> Result<()>;
+    /// Migrations applied to this database.
+    async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>>;
+}
+
+/// A write transaction: batches written through it become visible together on commit.
+#[allow(async_fn_in_trait)]
+pub trait IngestTx {
+    /// Stores a batch: listings upserted, new captures inserted, repeats widen stored time spans.
+    /// Returns how many captures were new and how many were already stored.
+    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome>;
+    /// Commits every batch written in this transaction.
+    async fn commit(self) -> Result<()>;
+    /// Discards every batch written in this transaction.
+    async fn rollback(self) -> Result<()>;
+}
+
+macro_rules! delegate {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the store, creating it if needed, and applies pending migrations.
+    pub async fn open(target: &Target) -> Result<Self> {
+        Ok(match target {
+            Target::SqliteDir(dir) => Self::Sqlite(SqliteStore::open(dir).await?),
+            Target::Postgres(url) => Self::Postgres(PostgresStore::open(url).await?),
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The migrations this build carries, `(version, description)`.
+    pub fn known_migrations(&self) -> Vec<(i64, &'static str)> {
+        let list = match self {
+            Self::Sqlite(_) => migrations::SQLITE,
+            Self::Postgres(_) => migrations::POSTGRES,
+        };
+        list.iter().map(|(v, d, _)| (*v, *d)).collect()
+    }
+}
+
+impl CaptureStore for Store {
+    type Tx = StoreTx;
+
+    async fn close(&self) {
+        delegate!(self, s => s.close().await)
+    }
+    async fn start_run(&self, run: &NewRun) -> Result<RunId> {
+        delegate!(self, s => s.start_run(run).await)
+    }
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+        delegate!(self, s => s.finish_run(run, counts, status).await)
+    }
+    async fn run(&self, run: RunId) -> Result<Option<IngestRun>> {
+        delegate!(self, s => s.run(run).await)
+    }
+    async fn begin(&self, run: RunId) -> Result<StoreTx> {
+        Ok(match self {
+            Self::Sqlite(s) => StoreTx::Sqlite(s.begin(run).await?),
+            Self::Postgres(s) => StoreTx::Postgres(s.begin(run).await?),
+        })
+    }
+    async fn counts(&self) -> Result<StoreCounts> {
+        delegate!(self, s => s.counts().await)
+    }
+    async fn content_digest(&self) -> Result<String> {
+        delegate!(self, s => s.content_digest().await)
+    }
+    async fn for_each_listing(
+        &self,
+        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+    ) -> Result<()> {
+        delegate!(self, s => s.for_each_listing(f).await)
+    }
+    async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        delegate!(self, s => s.applied_migrations().await)
+    }
+}
+
+impl IngestTx for StoreTx {
+    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+        match self {
+            Self::Sqlite(tx) => tx.write_batch(batch).await,
+            Self::Postgres(tx) => tx.write_batch(batch).await,
+        }
+    }
+    async fn commit(self) -> Result<()> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await,
+            Self::Postgres(tx) => tx.commit().await,
+        }
+    }
+    async fn rollback(self) -> Result<()> {
+        match self {
+            Self::Sqlite(tx) => tx.rollback().await,
+            Self::Postgres(tx) => tx.rollback().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert!(!format!("{:?}", Target::Postgres("postgres://u:pw@h/db".into())).contains("pw"));
+    }
+
+    #[test]
+    fn chooses_the_backend_by_url() {
+        assert!(matches!(
+            Target::choose("d".into(), None).unwrap(),
+            Target::SqliteDir(_)
+        ));
+        assert!(matches!(
+            Target::choose("d".into(), Some("postgresql://h/db".into())).unwrap(),
+            Target::Postgres(_)
+        ));
+        assert!(
+            Target::choose("d".into(), Some("mysql://u:pw@h/db".into()))
+                .unwrap_err()
+                .to_string()
+                .contains("u:***@")
+        );
+    }
+}

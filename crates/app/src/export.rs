@@ -1,0 +1,133 @@
+//! The results export (`shared/spec/results-export.md`): JSON Lines of adverts, clusters and
+//! locations. Until linking and scoring land, each listing is its own cluster, there are no
+//! locations, and records say `"assessed": false`.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use lantern_core::Timestamp;
+use lantern_core::contact::{normalise_email, normalise_phone};
+use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand, singleton_cluster_id};
+use lantern_store::{CaptureStore, ListingContacts, Store, StoreError};
+
+/// Which export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// One line per listing.
+    Adverts,
+    /// One line per cluster.
+    Clusters,
+    /// One line per location (premises or lead).
+    Locations,
+}
+
+/// Options of an export.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions {
+    /// For locations: keep only those first seen at or after this time and never visited or known
+    /// before it.
+    pub new_since: Option<Timestamp>,
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the store failed.
+    #[error("reading the store: {0}")]
+    Store(#[from] StoreError),
+    /// Writing the output failed.
+    #[error("writing the export: {0}")]
+    Io(#[from] io::Error),
+}
+
+struct Contacts {
+    phones: Vec<String>,
+    emails: Vec<String>,
+}
+
+fn contacts(listing: &ListingContacts) -> Contacts {
+    let phones: BTreeSet<String> = listing
+        .phone_fields
+        .iter()
+        .filter_map(|p| normalise_phone(p))
+        .collect();
+    let emails: BTreeSet<String> = listing
+        .email_fields
+        .iter()
+        .filter_map(|e| normalise_email(e))
+        .collect();
+    Contacts {
+        phones: phones.into_iter().collect(),
+        emails: emails.into_iter().collect(),
+    }
+}
+
+fn write_line<T: serde::Serialize>(out: &mut dyn Write, record: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// Writes one export as JSON Lines to `out`; returns the number of lines.
+pub async fn export(
+    store: &Store,
+    kind: ExportKind,
+    options: ExportOptions,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let _ = options.new_since; // no locations exist before linking (issue 6); nothing to filter
+    let mut lines = 0u64;
+    match kind {
+        ExportKind::Locations => {}
+        ExportKind::Adverts => {
+            store
+                .for_each_listing(&mut |listing| {
+                    let Contacts { phones, emails } = contacts(&listing);
+                    lines += 1;
+                    write_line(
+                        out,
+                        &AdvertRecord {
+                            cluster: singleton_cluster_id(&listing.source, &listing.external_id),
+                            source: listing.source,
+                            external_id: listing.external_id,
+                            locations: vec![],
+                            phones,
+                            emails,
+                            first_seen: listing.first_seen,
+                            last_seen: listing.last_seen,
+                            risk: 0.0,
+                            risk_band: RiskBand::Low,
+                            reasons: vec![],
+                            assessed: false,
+                        },
+                    )
+                })
+                .await?;
+        }
+        ExportKind::Clusters => {
+            store
+                .for_each_listing(&mut |listing| {
+                    let Contacts { phones, .. } = contacts(&listing);
+                    lines += 1;
+                    write_line(
+                        out,
+                        &ClusterRecord {
+                            cluster: singleton_cluster_id(&listing.source, &listing.external_id),
+                            size: 1,
+                            phones,
+                            locations: vec![],
+                            places: vec![],
+                            first_seen: listing.first_seen,
+                            last_seen: listing.last_seen,
+                            risk: 0.0,
+                            risk_band: RiskBand::Low,
+                            reasons: vec![],
+                            assessed: false,
+                        },
+                    )
+                })
+                .await?;
+        }
+    }
+    out.flush()?;
+    Ok(lines)
+}

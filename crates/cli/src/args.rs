@@ -1,0 +1,156 @@
+//! Command-line arguments: every command and flag with its help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lantern_app::export::ExportKind;
+use lantern_core::Timestamp;
+use lantern_ingest::Format;
+
+/// Lantern: find places where people may be exploited, visit them to safeguard, and coordinate
+/// the partnership. Runs offline on one SQLite file, or on PostgreSQL for a force-wide deployment.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lantern",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+#[command(
+    after_help = "Start with `lantern demo`. Exit status: 0 success, 1 failure, 2 usage error, \
+3 some input lines rejected."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Workspace directory: holds the SQLite store (lantern.sqlite3, created with owner-only
+    /// permissions) and the rejects of ingests.
+    #[arg(
+        long,
+        global = true,
+        env = "LANTERN_DATA_DIR",
+        default_value = "./lantern-data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://lantern@db.internal/lantern. The
+    /// password, if any, is never printed.
+    #[arg(
+        long,
+        global = true,
+        env = "LANTERN_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the main job on the embedded default: ingest a bundled sample of invented captures
+    /// into the data directory and show what was stored.
+    Demo,
+    /// Store advert captures from JSONL, JSONL.gz or CSV files (shared/spec/advert-capture.md).
+    ///
+    /// Every valid capture is stored once per listing and content; re-ingesting a file stores
+    /// nothing new. Each bad line is reported with file, line, field and reason, and copied
+    /// verbatim to a rejects file (its path is printed) that can be fixed and ingested again.
+    #[command(
+        after_help = "Exit status: 0 all accepted, 3 some lines rejected, 2 usage error, 1 failure."
+    )]
+    Ingest(IngestArgs),
+    /// Write analysis results as JSON Lines (shared/spec/results-export.md).
+    Export(ExportArgs),
+    /// Apply pending database migrations and list those applied (they also apply on every start).
+    Migrate,
+}
+
+/// Arguments of `lantern ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Capture files; the format is told from the extension (.jsonl, .jsonl.gz, .csv, .csv.gz)
+    /// unless --format is given.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read every file as this format, whatever its name.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+
+    /// Store nothing unless every line of every file is valid (one transaction for the run).
+    #[arg(long)]
+    pub all_or_nothing: bool,
+
+    /// Where rejects files go [default: DATA_DIR/rejects].
+    #[arg(long, value_name = "DIR")]
+    pub rejects_dir: Option<PathBuf>,
+
+    /// Captures per batch; each batch commits atomically.
+    #[arg(long, default_value_t = 2_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+
+    /// Print at most this many rejected lines (all are in the reasons file).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show_rejections: u64,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+        .map_err(|e: lantern_ingest::FormatError| e.to_string())
+}
+
+fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(s).map_err(|e| format!("{s:?} is {e}"))
+}
+
+/// Which export.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    /// One line per listing (source, external_id), with its cluster, phones, e-mails and risk.
+    Adverts,
+    /// One line per cluster of listings judged to have one controller.
+    Clusters,
+    /// One line per premises or lead.
+    Locations,
+}
+
+impl ExportWhat {
+    /// The use case's kind.
+    pub fn kind(self) -> ExportKind {
+        match self {
+            Self::Adverts => ExportKind::Adverts,
+            Self::Clusters => ExportKind::Clusters,
+            Self::Locations => ExportKind::Locations,
+        }
+    }
+}
+
+/// Arguments of `lantern export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    pub what: ExportWhat,
+
+    /// Write to this file (replaced whole, only once complete) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Locations only: keep those first seen at or after this RFC 3339 time and never visited or
+    /// known before it.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub new_since: Option<Timestamp>,
+}

@@ -1,0 +1,307 @@
+//! PostgreSQL, for force-wide deployments: the system of record with its own replication and
+//! backups. Same contract as SQLite; timestamps are `timestamptz`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use lantern_core::{Timestamp, ValidCapture};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use time::OffsetDateTime;
+
+use crate::error::{DbContext, Result, StoreError};
+use crate::model::{
+    AppliedMigration, BatchOutcome, IngestRun, ListingContacts, NewRun, RunCounts, RunId,
+    RunStatus, StoreCounts,
+};
+use crate::plan::{self, Existing};
+use crate::{CaptureStore, IngestTx, migrations, sql};
+
+/// A store on a PostgreSQL server.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// An open write transaction on PostgreSQL.
+pub struct PostgresTx {
+    tx: Transaction<'static, Postgres>,
+    run: RunId,
+}
+
+fn ts(value: OffsetDateTime) -> Result<Timestamp> {
+    Timestamp::from_datetime(value)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {value}: {e}")))
+}
+
+impl PostgresStore {
+    /// Connects to `url` and applies pending migrations (serialised by sqlx's advisory lock).
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        migrations::migrator(migrations::POSTGRES)
+            .run(&pool)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+impl CaptureStore for PostgresStore {
+    type Tx = PostgresTx;
+
+    /// Closes the pool.
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Records the start of an ingest run.
+    async fn start_run(&self, run: &NewRun) -> Result<RunId> {
+        let files = serde_json::to_string(&run.files).unwrap_or_default();
+        let id: i64 = sqlx::query_scalar(sql::START_RUN)
+            .bind(run.started_at.as_datetime())
+            .bind(&run.actor)
+            .bind(run.mode.as_str())
+            .bind(files)
+            .fetch_one(&self.pool)
+            .await
+            .context("recording the ingest run")?;
+        Ok(RunId(id))
+    }
+
+    /// Records how a run ended.
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+        sqlx::query(sql::FINISH_RUN)
+            .bind(Timestamp::now().as_datetime())
+            .bind(counts.read as i64)
+            .bind(counts.accepted as i64)
+            .bind(counts.stored as i64)
+            .bind(counts.duplicates as i64)
+            .bind(counts.rejected as i64)
+            .bind(status.as_str())
+            .bind(run.0)
+            .execute(&self.pool)
+            .await
+            .context("recording the end of the ingest run")?;
+        Ok(())
+    }
+
+    /// A stored run.
+    async fn run(&self, run: RunId) -> Result<Option<IngestRun>> {
+        let row = sqlx::query(sql::GET_RUN)
+            .bind(run.0)
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading a run")?;
+        Ok(row.map(|r| sql::run_from_row(&r)))
+    }
+
+    /// Opens a write transaction for batches of `run`.
+    async fn begin(&self, run: RunId) -> Result<PostgresTx> {
+        let tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting a write transaction")?;
+        Ok(PostgresTx { tx, run })
+    }
+
+    /// Row counts.
+    async fn counts(&self) -> Result<StoreCounts> {
+        let row = sqlx::query(sql::COUNTS)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting rows")?;
+        Ok(sql::counts_from_row(&row))
+    }
+
+    /// A digest of every stored listing and capture: equal digests mean equal contents.
+    async fn content_digest(&self) -> Result<String> {
+        let mut digest = sql::Digest::default();
+        let mut rows = sqlx::query(sql::DIGEST_ROWS).fetch(&self.pool);
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .context("reading rows for the digest")?
+        {
+            digest.add(
+                row.get(0),
+                row.get(1),
+                &ts(row.get(2))?,
+                &ts(row.get(3))?,
+                row.get(4),
+                &ts(row.get(5))?,
+                &ts(row.get(6))?,
+                row.get(7),
+            );
+        }
+        Ok(digest.finish())
+    }
+
+    /// Calls `f` for every listing, ordered by `(source, external_id)`.
+    async fn for_each_listing(
+        &self,
+        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let mut grouper = sql::ListingGrouper::default();
+        let mut rows = sqlx::query(sql::LISTING_CONTACTS).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.context("reading listings")? {
+            let id: i64 = row.get(0);
+            if let Some(done) = grouper.next_listing(id) {
+                f(done).map_err(StoreError::Callback)?;
+            }
+            grouper.add(
+                id,
+                row.get(1),
+                row.get(2),
+                ts(row.get(3))?,
+                ts(row.get(4))?,
+                [row.get(5), row.get(6)],
+                row.get(7),
+            );
+        }
+        if let Some(done) = grouper.finish() {
+            f(done).map_err(StoreError::Callback)?;
+        }
+        Ok(())
+    }
+
+    /// Migrations applied to this database.
+    async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        let rows = sqlx::query(sql::APPLIED_MIGRATIONS)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing migrations")?;
+        Ok(rows
+            .iter()
+            .map(|r| AppliedMigration {
+                version: r.get(0),
+                description: r.get(1),
+            })
+            .collect())
+    }
+}
+
+impl IngestTx for PostgresTx {
+    /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
+    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+        let mut listing_ids: HashMap<(String, String), i64> = HashMap::with_capacity(batch.len());
+        for chunk in plan::listing_spans(batch).chunks(sql::LISTING_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(sql::UPSERT_LISTINGS_HEAD);
+            q.push_values(chunk, |mut b, span| {
+                b.push_bind(span.source)
+                    .push_bind(span.external_id)
+                    .push_bind(span.first.as_datetime())
+                    .push_bind(span.last.as_datetime());
+            });
+            q.push(sql::UPSERT_LISTINGS_TAIL_POSTGRES);
+            let rows = q
+                .build()
+                .fetch_all(&mut *self.tx)
+                .await
+                .context("upserting listings")?;
+            for row in rows {
+                listing_ids.insert((row.get(1), row.get(2)), row.get(0));
+            }
+        }
+        let (groups, repeats) =
+            plan::capture_groups(batch, &listing_ids).map_err(StoreError::Corrupt)?;
+
+        let mut existing = Vec::new();
+        for chunk in groups.chunks(sql::LOOKUP_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(sql::EXISTING_HEAD);
+            let mut ids = q.separated(", ");
+            for g in chunk {
+                ids.push_bind(g.listing_id);
+            }
+            q.push(sql::EXISTING_MIDDLE);
+            let mut hashes = q.separated(", ");
+            for g in chunk {
+                hashes.push_bind(&g.capture.content_hash.0[..]);
+            }
+            q.push(")");
+            let rows = q
+                .build()
+                .fetch_all(&mut *self.tx)
+                .await
+                .context("looking up stored captures")?;
+            for row in rows {
+                existing.push(Existing {
+                    id: row.get(0),
+                    listing_id: row.get(1),
+                    content_hash: sql::hash_from_row(row.get(2))?,
+                    first: ts(row.get(3))?,
+                    last: ts(row.get(4))?,
+                });
+            }
+        }
+        let write = plan::plan(groups, repeats, &existing);
+
+        let mut stored = 0;
+        for chunk in write.inserts.chunks(sql::INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(sql::INSERT_CAPTURES_HEAD);
+            q.push_values(chunk, |mut b, g| {
+                let c = &g.capture.capture;
+                b.push_bind(g.listing_id)
+                    .push_bind(&g.capture.content_hash.0[..])
+                    .push_bind(g.first.as_datetime())
+                    .push_bind(g.last.as_datetime())
+                    .push_bind(c.posted_at.map(Timestamp::as_datetime))
+                    .push_bind(c.url.as_deref())
+                    .push_bind(c.title.as_deref())
+                    .push_bind(c.body.as_str())
+                    .push_bind(c.poster.as_deref())
+                    .push_bind(c.contact.phone.as_deref())
+                    .push_bind(c.contact.email.as_deref())
+                    .push_bind(c.contact.whatsapp.as_deref())
+                    .push_bind(c.contact.telegram.as_deref())
+                    .push_bind(c.contact.other.as_deref())
+                    .push_bind(c.location.text.as_deref())
+                    .push_bind(c.location.postcode.as_deref())
+                    .push_bind(c.location.lat_lon.map(|p| p.0))
+                    .push_bind(c.location.lat_lon.map(|p| p.1))
+                    .push_bind(c.age.as_deref())
+                    .push_bind(c.rates.as_deref())
+                    .push_bind(sql::images_json(c))
+                    .push_bind(g.capture.raw_format)
+                    .push_bind(g.capture.raw_zstd.as_slice())
+                    .push_bind(self.run.0);
+            });
+            q.push(sql::INSERT_CAPTURES_TAIL);
+            stored += q
+                .build()
+                .execute(&mut *self.tx)
+                .await
+                .context("inserting captures")?
+                .rows_affected();
+        }
+        for (id, first, last) in &write.widen {
+            sqlx::query(sql::WIDEN_CAPTURE)
+                .bind(first.as_datetime())
+                .bind(last.as_datetime())
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .context("widening a capture's time span")?;
+        }
+        let raced = write.inserts.len() as u64 - stored;
+        Ok(BatchOutcome {
+            stored,
+            duplicates: write.duplicates + raced,
+        })
+    }
+
+    /// Commits every batch written in this transaction.
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await.context("committing a batch")
+    }
+
+    /// Discards every batch written in this transaction.
+    async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await.context("rolling back")
+    }
+}

@@ -1,0 +1,359 @@
+//! The embedded default: one SQLite file in the data directory, WAL journal, foreign keys on,
+//! `synchronous = FULL` so that a committed batch survives a crash or power cut.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use lantern_core::{Timestamp, ValidCapture};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use crate::error::{DbContext, Result, StoreError};
+use crate::model::{
+    AppliedMigration, BatchOutcome, IngestRun, ListingContacts, NewRun, RunCounts, RunId,
+    RunStatus, StoreCounts,
+};
+use crate::plan::{self, Existing};
+use crate::{CaptureStore, IngestTx, migrations, sql};
+
+/// The database file's name inside the data directory.
+pub const DATABASE_FILE: &str = "lantern.sqlite3";
+
+/// A store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// An open write transaction on SQLite (taken with `BEGIN IMMEDIATE`, so it never deadlocks on
+/// upgrade).
+pub struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+    run: RunId,
+}
+
+fn ts(text: &str) -> Result<Timestamp> {
+    Timestamp::from_storage_text(text)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let io = |source| StoreError::Io {
+        context: format!("creating data directory {}", dir.display()),
+        source,
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(io)
+}
+
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::Io {
+            context: format!("creating database file {}", path.display()),
+            source,
+        })
+}
+
+impl SqliteStore {
+    /// Opens (creating with owner-only permissions if needed) the store in `data_dir` and applies
+    /// pending migrations.
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        create_private_dir(data_dir)?;
+        let path = data_dir.join(DATABASE_FILE);
+        create_private_file(&path)?;
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(false)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .context("opening the SQLite database")?;
+        migrations::migrator(migrations::SQLITE).run(&pool).await?;
+        Ok(Self { pool, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl CaptureStore for SqliteStore {
+    type Tx = SqliteTx;
+
+    /// Closes the pool, checkpointing the WAL.
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Records the start of an ingest run.
+    async fn start_run(&self, run: &NewRun) -> Result<RunId> {
+        let files = serde_json::to_string(&run.files).unwrap_or_default();
+        let id: i64 = sqlx::query_scalar(sql::START_RUN)
+            .bind(run.started_at.to_storage_text())
+            .bind(&run.actor)
+            .bind(run.mode.as_str())
+            .bind(files)
+            .fetch_one(&self.pool)
+            .await
+            .context("recording the ingest run")?;
+        Ok(RunId(id))
+    }
+
+    /// Records how a run ended.
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+        sqlx::query(sql::FINISH_RUN)
+            .bind(Timestamp::now().to_storage_text())
+            .bind(counts.read as i64)
+            .bind(counts.accepted as i64)
+            .bind(counts.stored as i64)
+            .bind(counts.duplicates as i64)
+            .bind(counts.rejected as i64)
+            .bind(status.as_str())
+            .bind(run.0)
+            .execute(&self.pool)
+            .await
+            .context("recording the end of the ingest run")?;
+        Ok(())
+    }
+
+    /// A stored run.
+    async fn run(&self, run: RunId) -> Result<Option<IngestRun>> {
+        let row = sqlx::query(sql::GET_RUN)
+            .bind(run.0)
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading a run")?;
+        Ok(row.map(|r| sql::run_from_row(&r)))
+    }
+
+    /// Opens a write transaction for batches of `run`.
+    async fn begin(&self, run: RunId) -> Result<SqliteTx> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .context("starting a write transaction")?;
+        Ok(SqliteTx { tx, run })
+    }
+
+    /// Row counts.
+    async fn counts(&self) -> Result<StoreCounts> {
+        let row = sqlx::query(sql::COUNTS)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting rows")?;
+        Ok(sql::counts_from_row(&row))
+    }
+
+    /// A digest of every stored listing and capture: equal digests mean equal contents.
+    async fn content_digest(&self) -> Result<String> {
+        let mut digest = sql::Digest::default();
+        let mut rows = sqlx::query(sql::DIGEST_ROWS).fetch(&self.pool);
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .context("reading rows for the digest")?
+        {
+            digest.add(
+                row.get(0),
+                row.get(1),
+                &ts(row.get(2))?,
+                &ts(row.get(3))?,
+                row.get(4),
+                &ts(row.get(5))?,
+                &ts(row.get(6))?,
+                row.get(7),
+            );
+        }
+        Ok(digest.finish())
+    }
+
+    /// Calls `f` for every listing, ordered by `(source, external_id)`.
+    async fn for_each_listing(
+        &self,
+        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let mut grouper = sql::ListingGrouper::default();
+        let mut rows = sqlx::query(sql::LISTING_CONTACTS).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.context("reading listings")? {
+            let id: i64 = row.get(0);
+            if let Some(done) = grouper.next_listing(id) {
+                f(done).map_err(StoreError::Callback)?;
+            }
+            grouper.add(
+                id,
+                row.get(1),
+                row.get(2),
+                ts(row.get(3))?,
+                ts(row.get(4))?,
+                [row.get(5), row.get(6)],
+                row.get(7),
+            );
+        }
+        if let Some(done) = grouper.finish() {
+            f(done).map_err(StoreError::Callback)?;
+        }
+        Ok(())
+    }
+
+    /// Migrations applied to this database.
+    async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        let rows = sqlx::query(sql::APPLIED_MIGRATIONS)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing migrations")?;
+        Ok(rows
+            .iter()
+            .map(|r| AppliedMigration {
+                version: r.get(0),
+                description: r.get(1),
+            })
+            .collect())
+    }
+}
+
+impl IngestTx for SqliteTx {
+    /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
+    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+        let mut listing_ids: HashMap<(String, String), i64> = HashMap::with_capacity(batch.len());
+        for chunk in plan::listing_spans(batch).chunks(sql::LISTING_CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(sql::UPSERT_LISTINGS_HEAD);
+            q.push_values(chunk, |mut b, span| {
+                b.push_bind(span.source)
+                    .push_bind(span.external_id)
+                    .push_bind(span.first.to_storage_text())
+                    .push_bind(span.last.to_storage_text());
+            });
+            q.push(sql::UPSERT_LISTINGS_TAIL_SQLITE);
+            let rows = q
+                .build()
+                .fetch_all(&mut *self.tx)
+                .await
+                .context("upserting listings")?;
+            for row in rows {
+                listing_ids.insert((row.get(1), row.get(2)), row.get(0));
+            }
+        }
+        let (groups, repeats) =
+            plan::capture_groups(batch, &listing_ids).map_err(StoreError::Corrupt)?;
+
+        let mut existing = Vec::new();
+        for chunk in groups.chunks(sql::LOOKUP_CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(sql::EXISTING_HEAD);
+            let mut ids = q.separated(", ");
+            for g in chunk {
+                ids.push_bind(g.listing_id);
+            }
+            q.push(sql::EXISTING_MIDDLE);
+            let mut hashes = q.separated(", ");
+            for g in chunk {
+                hashes.push_bind(&g.capture.content_hash.0[..]);
+            }
+            q.push(")");
+            let rows = q
+                .build()
+                .fetch_all(&mut *self.tx)
+                .await
+                .context("looking up stored captures")?;
+            for row in rows {
+                existing.push(Existing {
+                    id: row.get(0),
+                    listing_id: row.get(1),
+                    content_hash: sql::hash_from_row(row.get(2))?,
+                    first: ts(row.get(3))?,
+                    last: ts(row.get(4))?,
+                });
+            }
+        }
+        let write = plan::plan(groups, repeats, &existing);
+
+        let mut stored = 0;
+        for chunk in write.inserts.chunks(sql::INSERT_CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(sql::INSERT_CAPTURES_HEAD);
+            q.push_values(chunk, |mut b, g| {
+                let c = &g.capture.capture;
+                b.push_bind(g.listing_id)
+                    .push_bind(&g.capture.content_hash.0[..])
+                    .push_bind(g.first.to_storage_text())
+                    .push_bind(g.last.to_storage_text())
+                    .push_bind(c.posted_at.map(Timestamp::to_storage_text))
+                    .push_bind(c.url.as_deref())
+                    .push_bind(c.title.as_deref())
+                    .push_bind(c.body.as_str())
+                    .push_bind(c.poster.as_deref())
+                    .push_bind(c.contact.phone.as_deref())
+                    .push_bind(c.contact.email.as_deref())
+                    .push_bind(c.contact.whatsapp.as_deref())
+                    .push_bind(c.contact.telegram.as_deref())
+                    .push_bind(c.contact.other.as_deref())
+                    .push_bind(c.location.text.as_deref())
+                    .push_bind(c.location.postcode.as_deref())
+                    .push_bind(c.location.lat_lon.map(|p| p.0))
+                    .push_bind(c.location.lat_lon.map(|p| p.1))
+                    .push_bind(c.age.as_deref())
+                    .push_bind(c.rates.as_deref())
+                    .push_bind(sql::images_json(c))
+                    .push_bind(g.capture.raw_format)
+                    .push_bind(g.capture.raw_zstd.as_slice())
+                    .push_bind(self.run.0);
+            });
+            q.push(sql::INSERT_CAPTURES_TAIL);
+            stored += q
+                .build()
+                .execute(&mut *self.tx)
+                .await
+                .context("inserting captures")?
+                .rows_affected();
+        }
+        for (id, first, last) in &write.widen {
+            sqlx::query(sql::WIDEN_CAPTURE)
+                .bind(first.to_storage_text())
+                .bind(last.to_storage_text())
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .context("widening a capture's time span")?;
+        }
+        let raced = write.inserts.len() as u64 - stored;
+        Ok(BatchOutcome {
+            stored,
+            duplicates: write.duplicates + raced,
+        })
+    }
+
+    /// Commits every batch written in this transaction.
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await.context("committing a batch")
+    }
+
+    /// Discards every batch written in this transaction.
+    async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await.context("rolling back")
+    }
+}
