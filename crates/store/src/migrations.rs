@@ -41,7 +41,7 @@ pub fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator 
 mod tests {
     use super::*;
 
-    fn names(list: &[(i64, &str, &str)]) -> Vec<(i64, &str)> {
+    fn names<'a>(list: &[(i64, &'a str, &str)]) -> Vec<(i64, &'a str)> {
         list.iter().map(|(v, d, _)| (*v, *d)).collect()
     }
 

@@ -93,7 +93,18 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .context("opening the SQLite database")?;
-        migrations::migrator(migrations::SQLITE).run(&pool).await?;
+        // sqlx takes no lock for SQLite migrations; two processes starting together on a new
+        // file would both try to apply them. An exclusive lock on a side file serialises them.
+        let lock_path = data_dir.join("migrate.lock");
+        let lock = std::fs::File::create(&lock_path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|source| StoreError::Io {
+                context: format!("locking {}", lock_path.display()),
+                source,
+            })?;
+        let migrated = migrations::migrator(migrations::SQLITE).run(&pool).await;
+        drop(lock);
+        migrated?;
         Ok(Self { pool, path })
     }
 

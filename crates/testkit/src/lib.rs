@@ -4,6 +4,7 @@
 
 pub mod captures;
 pub mod db;
+pub mod fixtures;
 
 pub use captures::CaptureGenerator;
 pub use db::{TestDb, backends};

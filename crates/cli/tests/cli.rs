@@ -1,0 +1,501 @@
+//! End-to-end tests of the `lantern` binary: real files in, real stores (SQLite always,
+//! PostgreSQL when `LANTERN_TEST_PG_URL` is set), exit codes and messages out.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use lantern_store::{CaptureStore, Store};
+use lantern_testkit::{TestDb, backends};
+
+const GOOD: &str = r#"{"source":"site-a","external_id":"1","captured_at":"2026-10-03T21:14:00Z","title":"Mia in Digbeth","body":"Hi, I'm Mia. Call 07700 900123","contact":{"phone":"07700 900123","email":"Mia@Example.com"}}"#;
+
+fn lantern(db: &TestDb) -> Command {
+    let mut cmd = Command::cargo_bin("lantern").unwrap();
+    cmd.env_remove("LANTERN_DATABASE_URL")
+        .env_remove("LANTERN_DATA_DIR")
+        .arg("--data-dir")
+        .arg(db.data_dir());
+    if let Some(url) = db.database_url() {
+        cmd.arg("--database-url").arg(url);
+    }
+    cmd
+}
+
+fn run(db: &TestDb, args: &[&str]) -> Output {
+    lantern(db).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write_file(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(content)
+        .unwrap();
+    path
+}
+
+fn good(id: usize) -> String {
+    GOOD.replace(r#""external_id":"1""#, &format!(r#""external_id":"{id}""#))
+}
+
+/// Each bad line of the contract with the field that must be named.
+fn bad_jsonl_lines() -> Vec<(Vec<u8>, &'static str)> {
+    let base = r#""source":"site-a","external_id":"9","captured_at":"2026-10-03T21:14:00Z""#;
+    let with = |extra: &str| format!("{{{base},{extra}}}").into_bytes();
+    let mut invalid_utf8 = with(r#""body":"caf"#);
+    invalid_utf8.extend_from_slice(b"\xe9\"}");
+    let overlong = with(&format!(r#""body":"{}""#, "x".repeat(1024 * 1024)));
+    vec![
+        (b"{\"source\":\"site-a\",".to_vec(), "line"),                                         // broken JSON
+        (b"[1,2,3]".to_vec(), "line"),                                                        // not an object
+        (b"\"just text\"".to_vec(), "line"),                                                  // a JSON string
+        (br#"{"external_id":"9","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#.to_vec(), "source"), // missing
+        (br#"{"source":"s","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#.to_vec(), "external_id"),
+        (br#"{"source":"s","external_id":"9","body":"b"}"#.to_vec(), "captured_at"),
+        (with(r#""title":"t""#), "body"),                                                    // missing body
+        (br#"{"source":5,"external_id":"9","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#.to_vec(), "source"),
+        (with(r#""body":{"text":"b"}"#), "body"),                                            // mistyped
+        (br#"{"source":"s","external_id":"9","captured_at":"03/10/2026 21:14","body":"b"}"#.to_vec(), "captured_at"),
+        (br#"{"source":"s","external_id":"9","captured_at":"2026-10-03T21:14:00","body":"b"}"#.to_vec(), "captured_at"),
+        (with(r#""body":"b","posted_at":"yesterday""#), "posted_at"),
+        (invalid_utf8, "line"),
+        (overlong, "line"),
+        (with(r#""body":"""#), "body"),                                                      // empty body, no title
+        (with(r#""body":"  ","title":" ""#), "body"),                                        // blank body and title
+        (format!(r#"{{"source":"{}","external_id":"9","captured_at":"2026-10-03T21:14:00Z","body":"b"}}"#, "s".repeat(65)).into_bytes(), "source"),
+        (br#"{"source":"s","external_id":"","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#.to_vec(), "external_id"),
+        (with(r#""body":"b","contact":"07700 900123""#), "contact"),
+        (with(r#""body":"b","contact":{"phone":7700900123}"#), "contact.phone"),
+        (with(r#""body":"b","location":{"lat":"52.48","lon":-1.89}"#), "location.lat"),
+        (with(r#""body":"b","location":{"lat":123.0,"lon":-1.89}"#), "location.lat"),
+        (with(r#""body":"b","location":{"lat":52.48}"#), "location.lon"),
+        (with(r#""body":"b","images":"phash:d1c4e0f0e0c0c0c0""#), "images"),
+        (with(r#""body":"b","images":["phash:d1c4e0f0e0c0c0c0","md5:abc"]"#), "images[1]"),
+        (with(r#""body":"nul \u0000 inside""#), "body"),
+        (with(r#""body":"b","title":["t"]"#), "title"),
+        (br#"{"source":null,"external_id":"9","captured_at":"2026-10-03T21:14:00Z","body":"b"}"#.to_vec(), "source"),
+        (br#"{"source":"s","external_id":"9","captured_at":"1900-01-01T00:00:00Z","body":"b"}"#.to_vec(), "captured_at"),
+    ]
+}
+
+/// A file of good lines with every kind of bad line between them; returns the file, the bad
+/// lines with their line numbers and fields, and the number of good lines.
+fn mixed_file(dir: &Path) -> (PathBuf, Vec<(usize, Vec<u8>, &'static str)>, usize) {
+    let mut content = Vec::new();
+    let mut bad = Vec::new();
+    let mut line = 0;
+    let mut goods = 0;
+    for (i, (bytes, field)) in bad_jsonl_lines().into_iter().enumerate() {
+        content.extend_from_slice(good(i).as_bytes());
+        content.push(b'\n');
+        line += 1;
+        goods += 1;
+        content.extend_from_slice(&bytes);
+        content.push(b'\n');
+        line += 1;
+        bad.push((line, bytes, field));
+    }
+    content.extend_from_slice(b"\n"); // a blank line is not a record
+    (write_file(dir, "mixed.jsonl", &content), bad, goods)
+}
+
+#[tokio::test]
+async fn bad_lines_are_reported_precisely_and_the_rest_is_stored_once() {
+    for db in backends("cli: mixed good and bad lines").await {
+        let (file, bad, goods) = mixed_file(db.scratch());
+        assert!(bad.len() >= 20);
+        let file_arg = file.to_str().unwrap();
+        let out = run(&db, &["ingest", "--show-rejections", "100", file_arg]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(3), "{}: {stderr}", db.backend);
+        for (line, _, field) in &bad {
+            let expected = format!("rejected {file_arg}:{line}: {field}: ");
+            assert!(
+                stderr.contains(&expected),
+                "{}: missing {expected:?} in\n{stderr}",
+                db.backend
+            );
+        }
+        let summary = format!(
+            "read {}, accepted {goods}, stored {goods} new, duplicates 0, rejected {}",
+            goods + bad.len(),
+            bad.len()
+        );
+        assert!(stdout.contains(&summary), "{}: {stdout}", db.backend);
+
+        // The rejects file holds the bad lines verbatim, in order; its path was printed.
+        let rejects_dir = db.data_dir().join("rejects");
+        let rejects: Vec<_> = std::fs::read_dir(&rejects_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let records = rejects
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(".rejects.jsonl"))
+            .unwrap();
+        assert!(
+            stderr.contains(&records.display().to_string()),
+            "rejects path printed"
+        );
+        let mut expected = Vec::new();
+        for (_, bytes, _) in &bad {
+            expected.extend_from_slice(bytes);
+            expected.push(b'\n');
+        }
+        assert!(
+            std::fs::read(records).unwrap() == expected,
+            "{}: rejects file is not verbatim",
+            db.backend
+        );
+        let reasons = rejects
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(".reasons.txt"))
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(reasons).unwrap().lines().count(),
+            bad.len()
+        );
+
+        let store = Store::open(&db.target).await.unwrap();
+        let digest = store.content_digest().await.unwrap();
+        assert_eq!(store.counts().await.unwrap().captures, goods as u64);
+        store.close().await;
+
+        // A second run stores nothing new and says so.
+        let again = run(&db, &["ingest", file_arg]);
+        let stdout = text(&again.stdout);
+        assert_eq!(again.status.code(), Some(3));
+        assert!(
+            stdout.contains(&format!("stored 0 new, duplicates {goods}")),
+            "{}: {stdout}",
+            db.backend
+        );
+        assert!(stdout.contains("nothing new"), "{stdout}");
+        let store = Store::open(&db.target).await.unwrap();
+        assert_eq!(
+            store.content_digest().await.unwrap(),
+            digest,
+            "{}: second run changed the store",
+            db.backend
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn csv_bad_rows_are_reported_by_column() {
+    for db in backends("cli: CSV rows").await {
+        let csv = "source,external_id,captured_at,body,title,location_lat,location_lon,images,contact_phone\n\
+            site-a,1,2026-10-03T21:14:00Z,\"Hi, I'm Mia\",Mia,52.48,-1.89,phash:d1c4e0f0e0c0c0c0,07700 900123\n\
+            site-a,2,2026-10-03T21:14:00Z,missing columns\n\
+            site-a,3,2026-10-03T21:14:00Z,body,title,north,-1.89,,\n\
+            site-a,4,2026-10-03T21:14:00Z,,,,,,\n\
+            ,5,2026-10-03T21:14:00Z,body,,,,,\n\
+            site-a,6,2026-10-03T21:14:00Z,body,,,,phash:nothex,\n\
+            site-a,7,2026-10-03T21:14:00Z,\"multi\nline body\",,,,,\n\
+            site-a,8,2026-10-03T21:14:00Z,body,,,,,,extra\n";
+        let file = write_file(db.scratch(), "captures.csv", csv.as_bytes());
+        let file_arg = file.to_str().unwrap();
+        let out = run(&db, &["ingest", file_arg]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        for (line, field) in [
+            (3, "line"),
+            (4, "location_lat"),
+            (5, "body"),
+            (6, "source"),
+            (7, "images[0]"),
+            (10, "line"),
+        ] {
+            assert!(
+                stderr.contains(&format!("{file_arg}:{line}: {field}: ")),
+                "{}: line {line} {field}\n{stderr}",
+                db.backend
+            );
+        }
+        assert!(
+            text(&out.stdout).contains("read 8, accepted 2, stored 2 new"),
+            "{}",
+            text(&out.stdout)
+        );
+        let rejects = std::fs::read_dir(db.data_dir().join("rejects"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(".rejects.csv"))
+            .unwrap();
+        let kept = std::fs::read_to_string(rejects).unwrap();
+        assert!(
+            kept.starts_with("source,external_id,captured_at,body,title,"),
+            "header first: {kept}"
+        );
+        assert_eq!(kept.lines().count(), 7, "header and six rows: {kept}");
+    }
+}
+
+#[tokio::test]
+async fn all_or_nothing_stores_nothing_when_any_line_is_bad() {
+    for db in backends("cli: --all-or-nothing").await {
+        let file = write_file(
+            db.scratch(),
+            "a.jsonl",
+            format!("{}\n{{oops\n{}\n", good(1), good(2)).as_bytes(),
+        );
+        let out = run(&db, &["ingest", "--all-or-nothing", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            text(&out.stdout).contains("nothing stored"),
+            "{}",
+            text(&out.stdout)
+        );
+        let store = Store::open(&db.target).await.unwrap();
+        assert_eq!(store.counts().await.unwrap().captures, 0, "{}", db.backend);
+        store.close().await;
+
+        let clean = write_file(
+            db.scratch(),
+            "b.jsonl",
+            format!("{}\n{}\n", good(1), good(2)).as_bytes(),
+        );
+        let out = run(
+            &db,
+            &["ingest", "--all-or-nothing", clean.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let store = Store::open(&db.target).await.unwrap();
+        assert_eq!(store.counts().await.unwrap().captures, 2);
+        store.close().await;
+    }
+}
+
+#[test]
+fn gzip_and_format_flag_and_usage_errors() {
+    let db = TestDb::sqlite();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{}\n{}\n", good(1), good(2)).as_bytes())
+        .unwrap();
+    let file = write_file(db.scratch(), "week.jsonl.gz", &gz.finish().unwrap());
+    let out = run(&db, &["ingest", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("stored 2 new"));
+
+    let odd_name = write_file(
+        db.scratch(),
+        "capture.txt",
+        format!("{}\n", good(3)).as_bytes(),
+    );
+    let out = run(&db, &["ingest", odd_name.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--format"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &db,
+        &["ingest", "--format", "jsonl", odd_name.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = run(&db, &["ingest", "/nonexistent/file.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/file.jsonl"));
+    assert_eq!(
+        run(&db, &["ingest"]).status.code(),
+        Some(2),
+        "no files is a usage error"
+    );
+    assert_eq!(run(&db, &["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["ingest", "--help"],
+        vec!["export", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = Command::cargo_bin("lantern")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            text(&out.stdout).len() > 200,
+            "{args:?} help is too thin: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn export_writes_every_field_of_the_spec() {
+    let db = TestDb::sqlite();
+    let file = write_file(db.scratch(), "a.jsonl", format!("{GOOD}\n").as_bytes());
+    assert_eq!(
+        run(&db, &["ingest", file.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+
+    let out = run(&db, &["export", "adverts"]);
+    assert_eq!(out.status.code(), Some(0));
+    let advert: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    for field in [
+        "source",
+        "external_id",
+        "cluster",
+        "locations",
+        "phones",
+        "emails",
+        "first_seen",
+        "last_seen",
+        "risk",
+        "risk_band",
+        "reasons",
+    ] {
+        assert!(advert.get(field).is_some(), "adverts lacks {field}");
+    }
+    assert_eq!(advert["phones"], serde_json::json!(["+447700900123"]));
+    assert_eq!(advert["emails"], serde_json::json!(["mia@example.com"]));
+    assert_eq!(advert["first_seen"], "2026-10-03T21:14:00Z");
+
+    let out_file = db.scratch().join("clusters.jsonl");
+    let out = run(
+        &db,
+        &["export", "clusters", "--out", out_file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let cluster: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out_file).unwrap().trim()).unwrap();
+    for field in [
+        "cluster",
+        "size",
+        "phones",
+        "locations",
+        "places",
+        "first_seen",
+        "last_seen",
+        "risk",
+        "risk_band",
+        "reasons",
+    ] {
+        assert!(cluster.get(field).is_some(), "clusters lacks {field}");
+    }
+    assert_eq!(cluster["cluster"], advert["cluster"]);
+
+    let out = run(
+        &db,
+        &["export", "locations", "--new-since", "2026-10-01T00:00:00Z"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        run(&db, &["export", "locations", "--new-since", "last week"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn demo_runs_twice_and_stores_once() {
+    let db = TestDb::sqlite();
+    let first = run(&db, &["demo"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("stored 12 new"),
+        "{}",
+        text(&first.stdout)
+    );
+    let second = run(&db, &["demo"]);
+    assert!(
+        text(&second.stdout).contains("nothing new"),
+        "{}",
+        text(&second.stdout)
+    );
+}
+
+/// Kills `lantern ingest` part-way through a large file, re-runs it, and checks the store holds
+/// exactly what one clean run stores.
+#[tokio::test]
+async fn a_killed_ingest_rerun_ends_with_exactly_the_right_data() {
+    for db in backends("cli: kill during ingest").await {
+        let mut content = Vec::new();
+        lantern_testkit::CaptureGenerator::new(42)
+            .write_jsonl(60_000, &mut content)
+            .unwrap();
+        let file = write_file(db.scratch(), "large.jsonl", &content);
+        let file_arg = file.to_str().unwrap().to_owned();
+
+        // Reference: a clean run into a database of its own.
+        let reference_db = if db.backend == "sqlite" {
+            TestDb::sqlite()
+        } else {
+            TestDb::postgres().await.unwrap()
+        };
+        assert_eq!(
+            run(&reference_db, &["ingest", "--batch-size", "500", &file_arg])
+                .status
+                .code(),
+            Some(0)
+        );
+        let reference = Store::open(&reference_db.target).await.unwrap();
+        let expected = (
+            reference.content_digest().await.unwrap(),
+            reference.counts().await.unwrap().captures,
+        );
+        reference.close().await;
+
+        // Start, wait for some batches to commit, kill.
+        let store = Store::open(&db.target).await.unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lantern"))
+            .args(lantern(&db).get_args())
+            .args(["ingest", "--batch-size", "500", &file_arg])
+            .env_remove("LANTERN_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut committed = 0;
+        for _ in 0..6_000 {
+            committed = store.counts().await.unwrap().captures;
+            if committed >= 2_000 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let after_kill = store.counts().await.unwrap().captures;
+        assert!(
+            committed > 0 && after_kill < expected.1,
+            "{}: the kill must land mid-ingest ({after_kill} of {})",
+            db.backend,
+            expected.1
+        );
+        store.close().await;
+
+        // Re-run: the store ends exactly as after one clean run.
+        let out = run(&db, &["ingest", "--batch-size", "500", &file_arg]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let store = Store::open(&db.target).await.unwrap();
+        let got = (
+            store.content_digest().await.unwrap(),
+            store.counts().await.unwrap().captures,
+        );
+        store.close().await;
+        assert_eq!(
+            got, expected,
+            "{}: store after kill and re-run differs from a clean run",
+            db.backend
+        );
+    }
+}

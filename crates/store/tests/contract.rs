@@ -1,0 +1,261 @@
+//! The store's behavioural contract, run on SQLite always and on PostgreSQL whenever
+//! `LANTERN_TEST_PG_URL` is set (each test in a database of its own, created and dropped).
+
+use lantern_store::{CaptureStore, IngestTx, NewRun, RunCounts, RunId, RunMode, RunStatus, Store};
+use lantern_testkit::backends;
+use lantern_testkit::fixtures::capture;
+
+async fn start(store: &Store) -> RunId {
+    let run = NewRun {
+        actor: "test".into(),
+        mode: RunMode::Partial,
+        files: vec!["f.jsonl".into()],
+        started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
+    };
+    store.start_run(&run).await.unwrap()
+}
+
+async fn write(
+    store: &Store,
+    run: RunId,
+    batch: &[lantern_core::ValidCapture],
+) -> lantern_store::BatchOutcome {
+    let mut tx = store.begin(run).await.unwrap();
+    let outcome = tx.write_batch(batch).await.unwrap();
+    tx.commit().await.unwrap();
+    outcome
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_match_the_build() {
+    for db in backends("store contract: migrations").await {
+        let store = Store::open(&db.target).await.unwrap();
+        store.close().await;
+        let store = Store::open(&db.target).await.unwrap();
+        let applied: Vec<(i64, String)> = store
+            .applied_migrations()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.version, m.description))
+            .collect();
+        let known: Vec<(i64, String)> = store
+            .known_migrations()
+            .into_iter()
+            .map(|(v, d)| (v, d.to_owned()))
+            .collect();
+        assert_eq!(applied, known, "{}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_capture_is_stored_once_per_listing_and_content() {
+    for db in backends("store contract: idempotent writes").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        let batch = vec![
+            capture("site-a", "1", "2026-10-01T10:00:00Z", "hello"),
+            capture("site-a", "1", "2026-10-01T11:00:00Z", "hello"), // same content, later
+            capture("site-a", "1", "2026-10-01T12:00:00Z", "hello again"), // edited
+            capture("site-b", "1", "2026-10-01T10:00:00Z", "hello"), // other site, other listing
+        ];
+        let first = write(&store, run, &batch).await;
+        assert_eq!((first.stored, first.duplicates), (3, 1), "{}", db.backend);
+        let digest = store.content_digest().await.unwrap();
+
+        let again = write(&store, run, &batch).await;
+        assert_eq!((again.stored, again.duplicates), (0, 4), "{}", db.backend);
+        assert_eq!(
+            store.content_digest().await.unwrap(),
+            digest,
+            "{}: re-writing changed the store",
+            db.backend
+        );
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.listings, counts.captures), (2, 3), "{}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn repeats_widen_time_spans_without_new_rows() {
+    for db in backends("store contract: time spans").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        write(
+            &store,
+            run,
+            &[capture("s", "1", "2026-10-05T00:00:00Z", "same")],
+        )
+        .await;
+        let later = write(
+            &store,
+            run,
+            &[capture("s", "1", "2026-10-09T00:00:00Z", "same")],
+        )
+        .await;
+        let earlier = write(
+            &store,
+            run,
+            &[capture("s", "1", "2026-10-01T00:00:00.5Z", "same")],
+        )
+        .await;
+        assert_eq!((later.stored, earlier.stored), (0, 0), "{}", db.backend);
+        let mut seen = Vec::new();
+        store
+            .for_each_listing(&mut |l| {
+                seen.push((l.first_seen.to_rfc3339(), l.last_seen.to_rfc3339()));
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            seen,
+            vec![(
+                "2026-10-01T00:00:00.5Z".into(),
+                "2026-10-09T00:00:00Z".into()
+            )],
+            "{}",
+            db.backend
+        );
+        assert_eq!(store.counts().await.unwrap().captures, 1);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rolled_back_transaction_leaves_nothing() {
+    for db in backends("store contract: rollback").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        let mut tx = store.begin(run).await.unwrap();
+        tx.write_batch(&[capture("s", "1", "2026-10-01T00:00:00Z", "a")])
+            .await
+            .unwrap();
+        tx.write_batch(&[capture("s", "2", "2026-10-01T00:00:00Z", "b")])
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.listings, counts.captures), (0, 0), "{}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn listings_come_back_in_code_point_order_with_their_contacts() {
+    for db in backends("store contract: listing order").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        let batch = vec![
+            capture("site-a", "b", "2026-10-01T00:00:00Z", "x"),
+            capture("site-a", "B", "2026-10-01T00:00:00Z", "x"),
+            capture("site-a", "a", "2026-10-01T00:00:00Z", "x"),
+            capture("site-a", "a", "2026-10-02T00:00:00Z", "y"),
+            capture("site-a", "é", "2026-10-01T00:00:00Z", "x"),
+        ];
+        write(&store, run, &batch).await;
+        let mut seen = Vec::new();
+        store
+            .for_each_listing(&mut |l| {
+                seen.push((l.external_id, l.phone_fields.len()));
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let expected = vec![
+            ("B".to_owned(), 1),
+            ("a".to_owned(), 2),
+            ("b".to_owned(), 1),
+            ("é".to_owned(), 1),
+        ];
+        assert_eq!(seen, expected, "{}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn runs_record_who_and_how_many() {
+    for db in backends("store contract: ingest runs").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        let counts = RunCounts {
+            read: 5,
+            accepted: 4,
+            stored: 3,
+            duplicates: 1,
+            rejected: 1,
+        };
+        store
+            .finish_run(run, &counts, RunStatus::Completed)
+            .await
+            .unwrap();
+        let stored = store.run(run).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.actor.as_str(), stored.status.as_str(), stored.counts),
+            ("test", "completed", counts)
+        );
+        assert_eq!(store.run(RunId(run.0 + 1000)).await.unwrap(), None);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn both_backends_store_the_same_contents() {
+    let dbs = backends("store contract: cross-backend digest").await;
+    let mut digests = Vec::new();
+    for db in &dbs {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        let batch: Vec<_> = (0..50)
+            .map(|i| {
+                capture(
+                    "site-a",
+                    &format!("{}", i % 20),
+                    &format!("2026-10-01T00:00:{:02}Z", i),
+                    &format!("body {}", i % 30),
+                )
+            })
+            .collect();
+        write(&store, run, &batch).await;
+        digests.push(store.content_digest().await.unwrap());
+        store.close().await;
+    }
+    assert!(
+        digests.windows(2).all(|w| w[0] == w[1]),
+        "digests differ: {digests:?}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_file_is_private_and_durable() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use sqlx::Connection;
+
+    let db = lantern_testkit::TestDb::sqlite();
+    let store = Store::open(&db.target).await.unwrap();
+    let Store::Sqlite(sqlite) = &store else {
+        panic!("expected SQLite")
+    };
+    let path = sqlite.path().to_owned();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "database file mode");
+    let dir_mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700, "data directory mode");
+    store.close().await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+}

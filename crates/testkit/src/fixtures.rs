@@ -1,0 +1,41 @@
+//! Builders for validated captures, for tests below the file readers.
+
+use lantern_core::{Capture, Contact, ExternalId, Location, Source, Timestamp, ValidCapture};
+
+/// A valid capture of listing `(source, external_id)` with `body`, captured at `at` (RFC 3339).
+/// The raw record is a small JSON object, compressed as ingest would store it.
+pub fn capture(source: &str, external_id: &str, at: &str, body: &str) -> ValidCapture {
+    let capture = Capture {
+        source: Source::parse(source).expect("valid source"),
+        external_id: ExternalId::parse(external_id).expect("valid external id"),
+        captured_at: Timestamp::parse(at).expect("valid timestamp"),
+        url: Some(format!("https://{source}.example/ad/{external_id}")),
+        posted_at: None,
+        title: Some(format!("Listing {external_id}")),
+        body: body.to_owned(),
+        poster: None,
+        contact: Contact {
+            phone: Some("07700 900123".into()),
+            ..Contact::default()
+        },
+        location: Location::default(),
+        age: None,
+        rates: None,
+        images: vec![],
+    };
+    let raw = serde_json::json!({"source": source, "external_id": external_id, "captured_at": at, "body": body});
+    let raw_zstd = zstd_free_compress(raw.to_string().as_bytes());
+    ValidCapture {
+        line: 1,
+        content_hash: capture.content_hash(),
+        capture,
+        raw_zstd,
+        raw_format: "jsonl",
+    }
+}
+
+/// Stands in for compression in store tests: the store keeps the bytes it is given, whatever
+/// they are, so tests need no compressor.
+fn zstd_free_compress(bytes: &[u8]) -> Vec<u8> {
+    bytes.to_vec()
+}
