@@ -84,9 +84,16 @@ fn bad_jsonl_lines() -> Vec<(Vec<u8>, &'static str)> {
     ]
 }
 
+/// A bad line as written into a test file.
+struct BadLine {
+    line: usize,
+    bytes: Vec<u8>,
+    field: &'static str,
+}
+
 /// A file of good lines with every kind of bad line between them; returns the file, the bad
-/// lines with their line numbers and fields, and the number of good lines.
-fn mixed_file(dir: &Path) -> (PathBuf, Vec<(usize, Vec<u8>, &'static str)>, usize) {
+/// lines, and the number of good lines.
+fn mixed_file(dir: &Path) -> (PathBuf, Vec<BadLine>, usize) {
     let mut content = Vec::new();
     let mut bad = Vec::new();
     let mut line = 0;
@@ -99,7 +106,7 @@ fn mixed_file(dir: &Path) -> (PathBuf, Vec<(usize, Vec<u8>, &'static str)>, usiz
         content.extend_from_slice(&bytes);
         content.push(b'\n');
         line += 1;
-        bad.push((line, bytes, field));
+        bad.push(BadLine { line, bytes, field });
     }
     content.extend_from_slice(b"\n"); // a blank line is not a record
     (write_file(dir, "mixed.jsonl", &content), bad, goods)
@@ -114,7 +121,7 @@ async fn bad_lines_are_reported_precisely_and_the_rest_is_stored_once() {
         let out = run(&db, &["ingest", "--show-rejections", "100", file_arg]);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(3), "{}: {stderr}", db.backend);
-        for (line, _, field) in &bad {
+        for BadLine { line, field, .. } in &bad {
             let expected = format!("rejected {file_arg}:{line}: {field}: ");
             assert!(
                 stderr.contains(&expected),
@@ -144,7 +151,7 @@ async fn bad_lines_are_reported_precisely_and_the_rest_is_stored_once() {
             "rejects path printed"
         );
         let mut expected = Vec::new();
-        for (_, bytes, _) in &bad {
+        for BadLine { bytes, .. } in &bad {
             expected.extend_from_slice(bytes);
             expected.push(b'\n');
         }

@@ -119,7 +119,7 @@ pub fn read_file<E>(
     progress.file_started(path, size);
 
     let mut records = RecordReader::new(input, options.format.is_csv(), options.line_limit);
-    let mut compressor = zstd::bulk::Compressor::new(3).map_err(io_error(0))?;
+    let mut compressor = zstd::bulk::Compressor::new(-1).map_err(io_error(0))?;
     let mut csv_decoder = csv::Decoder::default();
     let mut csv_header: Option<Result<csv::Header, CaptureError>> = None;
     let mut outcome = FileOutcome::default();

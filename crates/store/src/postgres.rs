@@ -212,16 +212,13 @@ impl IngestTx for PostgresTx {
             plan::capture_groups(batch, &listing_ids).map_err(StoreError::Corrupt)?;
 
         let mut existing = Vec::new();
-        for chunk in groups.chunks(sql::LOOKUP_CHUNK) {
+        let mut ids: Vec<i64> = listing_ids.values().copied().collect();
+        ids.sort_unstable();
+        for chunk in ids.chunks(sql::LOOKUP_CHUNK) {
             let mut q = QueryBuilder::<Postgres>::new(sql::EXISTING_HEAD);
-            let mut ids = q.separated(", ");
-            for g in chunk {
-                ids.push_bind(g.listing_id);
-            }
-            q.push(sql::EXISTING_MIDDLE);
-            let mut hashes = q.separated(", ");
-            for g in chunk {
-                hashes.push_bind(&g.capture.content_hash.0[..]);
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
             }
             q.push(")");
             let rows = q

@@ -11,7 +11,7 @@ use crate::model::{IngestRun, ListingContacts, RunCounts, RunId, StoreCounts};
 
 /// Listings per upsert statement (4 parameters each).
 pub const LISTING_CHUNK: usize = 2_000;
-/// Captures per lookup statement (2 parameters each).
+/// Listings per lookup statement (1 parameter each).
 pub const LOOKUP_CHUNK: usize = 2_000;
 /// Captures per insert statement (24 parameters each; SQLite allows 32,766, PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 1_000;
@@ -41,9 +41,10 @@ pub const UPSERT_LISTINGS_TAIL_POSTGRES: &str = " ON CONFLICT (source, external_
      last_seen = GREATEST(listings.last_seen, excluded.last_seen) \
      RETURNING id, source, external_id";
 
+/// Every stored capture of some listings; the planner matches content hashes in memory. (Asking
+/// for `listing_id IN (…) AND content_hash IN (…)` makes SQLite probe the cross product.)
 pub const EXISTING_HEAD: &str = "SELECT id, listing_id, content_hash, first_captured_at, last_captured_at \
      FROM captures WHERE listing_id IN (";
-pub const EXISTING_MIDDLE: &str = ") AND content_hash IN (";
 
 pub const INSERT_CAPTURES_HEAD: &str = "INSERT INTO captures (listing_id, content_hash, first_captured_at, \
      last_captured_at, posted_at, url, title, body, poster, contact_phone, contact_email, contact_whatsapp, \
