@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use lantern_core::Timestamp;
 use lantern_core::contact::{normalise_email, normalise_phone};
 use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand, singleton_cluster_id};
-use lantern_store::{CaptureStore, ListingContacts, Store, StoreError};
+use lantern_store::{CaptureStore, ListingCaptures, Store, StoreError};
 
 /// Which export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,21 +45,31 @@ struct Contacts {
     emails: Vec<String>,
 }
 
-fn contacts(listing: &ListingContacts) -> Contacts {
-    let phones: BTreeSet<String> = listing
-        .phone_fields
-        .iter()
-        .filter_map(|p| normalise_phone(p))
-        .collect();
-    let emails: BTreeSet<String> = listing
-        .email_fields
-        .iter()
-        .filter_map(|e| normalise_email(e))
-        .collect();
-    Contacts {
+/// Phones and e-mails from the contact fields of every capture of a listing. A stored record that
+/// no longer decodes is an error, never silently skipped.
+fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
+    let mut phones = BTreeSet::new();
+    let mut emails = BTreeSet::new();
+    for raw in &listing.raws {
+        let capture = lantern_ingest::decode_stored(&raw.format, &raw.zstd).map_err(|e| {
+            io::Error::other(format!(
+                "stored capture of ({}, {}) is unreadable: {e}",
+                listing.source, listing.external_id
+            ))
+        })?;
+        let contact = capture.contact;
+        phones.extend(
+            [contact.phone, contact.whatsapp]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| normalise_phone(&p)),
+        );
+        emails.extend(contact.email.and_then(|e| normalise_email(&e)));
+    }
+    Ok(Contacts {
         phones: phones.into_iter().collect(),
         emails: emails.into_iter().collect(),
-    }
+    })
 }
 
 fn write_line<T: serde::Serialize>(out: &mut dyn Write, record: &T) -> io::Result<()> {
@@ -81,7 +91,7 @@ pub async fn export(
         ExportKind::Adverts => {
             store
                 .for_each_listing(&mut |listing| {
-                    let Contacts { phones, emails } = contacts(&listing);
+                    let Contacts { phones, emails } = contacts(&listing)?;
                     lines += 1;
                     write_line(
                         out,
@@ -106,7 +116,7 @@ pub async fn export(
         ExportKind::Clusters => {
             store
                 .for_each_listing(&mut |listing| {
-                    let Contacts { phones, .. } = contacts(&listing);
+                    let Contacts { phones, .. } = contacts(&listing)?;
                     lines += 1;
                     write_line(
                         out,

@@ -228,6 +228,22 @@ impl Header {
     }
 }
 
+/// Decodes a stored CSV raw record (a JSON object of the row's columns) back into its capture.
+pub fn decode_stored_row(raw: &[u8]) -> Result<Capture, CaptureError> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(raw).map_err(|e| {
+            CaptureError::new("line", format!("stored CSV row is not a JSON object: {e}"))
+        })?;
+    let names: Vec<&[u8]> = map.keys().map(|k| k.as_bytes()).collect();
+    let values: Vec<&[u8]> = map
+        .values()
+        .map(|v| v.as_str().unwrap_or_default().as_bytes())
+        .collect();
+    Header::parse(&names)?
+        .decode(&values)
+        .map(|(capture, _)| capture)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,34 @@ pub use pipeline::{FileOutcome, ReadError, ReadOptions, read_file};
 pub use reader::MAX_LINE_BYTES;
 pub use rejects::{Rejection, RejectsFile};
 
+/// The largest raw record a stored capture can hold once decompressed: a 1 MiB line, or a CSV row
+/// whose JSON form escapes every byte.
+const MAX_STORED_RAW: usize = 8 * MAX_LINE_BYTES;
+
+/// Decodes a stored capture (format `jsonl` or `csv`, zstd-compressed raw record) back into its
+/// validated fields. Every later stage derives its facts this way.
+pub fn decode_stored(
+    format: &str,
+    raw_zstd: &[u8],
+) -> Result<lantern_core::Capture, lantern_core::CaptureError> {
+    let raw = zstd::bulk::decompress(raw_zstd, MAX_STORED_RAW).map_err(|e| {
+        lantern_core::CaptureError::new("raw", format!("stored record does not decompress: {e}"))
+    })?;
+    match format {
+        "jsonl" => {
+            let text = std::str::from_utf8(&raw).map_err(|e| {
+                lantern_core::CaptureError::new("raw", format!("stored record is not UTF-8: {e}"))
+            })?;
+            json::decode(text)
+        }
+        "csv" => csv::decode_stored_row(&raw),
+        other => Err(lantern_core::CaptureError::new(
+            "raw_format",
+            format!("unknown stored format {other:?}"),
+        )),
+    }
+}
+
 /// Receives progress while a file is read; implemented by the CLI's progress bar and by the web
 /// server's job status. Called from the reading thread.
 pub trait Progress: Send + Sync {

@@ -20,8 +20,8 @@ use lantern_core::ValidCapture;
 
 pub use error::{Result, StoreError};
 pub use model::{
-    AppliedMigration, BatchOutcome, IngestRun, ListingContacts, NewRun, RunCounts, RunId, RunMode,
-    RunStatus, StoreCounts,
+    AppliedMigration, BatchOutcome, IngestRun, ListingCaptures, NewRun, RunCounts, RunId, RunMode,
+    RunStatus, StoreCounts, StoredRaw,
 };
 pub use postgres::{PostgresStore, PostgresTx};
 pub use sqlite::{SqliteStore, SqliteTx};
@@ -128,7 +128,7 @@ pub trait CaptureStore {
     /// Calls `f` for every listing, ordered by `(source, external_id)` in code-point order.
     async fn for_each_listing(
         &self,
-        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+        f: &mut dyn FnMut(ListingCaptures) -> std::io::Result<()>,
     ) -> Result<()>;
     /// Migrations applied to this database.
     async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>>;
@@ -211,7 +211,7 @@ impl CaptureStore for Store {
     }
     async fn for_each_listing(
         &self,
-        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+        f: &mut dyn FnMut(ListingCaptures) -> std::io::Result<()>,
     ) -> Result<()> {
         delegate!(self, s => s.for_each_listing(f).await)
     }

@@ -111,9 +111,18 @@ pub struct IngestRun {
     pub counts: RunCounts,
 }
 
-/// One listing with the contact fields of all its captures, for the export.
+/// A stored raw record: its format and its zstd-compressed bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListingContacts {
+pub struct StoredRaw {
+    /// `jsonl` or `csv`.
+    pub format: String,
+    /// The record, zstd-compressed.
+    pub zstd: Vec<u8>,
+}
+
+/// One listing with the raw records of all its distinct captures, for the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingCaptures {
     /// Site or feed.
     pub source: String,
     /// Id on the site.
@@ -122,10 +131,8 @@ pub struct ListingContacts {
     pub first_seen: Timestamp,
     /// Last capture time.
     pub last_seen: Timestamp,
-    /// Phone-like contact fields (phone, WhatsApp) as displayed, one entry per capture and field.
-    pub phone_fields: Vec<String>,
-    /// E-mail contact fields as displayed.
-    pub email_fields: Vec<String>,
+    /// Raw records, oldest stored first.
+    pub raws: Vec<StoredRaw>,
 }
 
 /// A migration applied to the database.

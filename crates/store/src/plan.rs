@@ -21,8 +21,8 @@ pub struct ListingSpan<'a> {
 /// One distinct capture (listing and content) of a batch, with the time span it was seen over.
 #[derive(Debug, Clone)]
 pub struct CaptureGroup<'a> {
-    /// Stored listing id.
-    pub listing_id: i64,
+    /// Its listing's `(source, external_id)`.
+    pub listing: (&'a str, &'a str),
     /// The first capture in the batch with this content.
     pub capture: &'a ValidCapture,
     /// Earliest capture time of this content in the batch.
@@ -31,13 +31,13 @@ pub struct CaptureGroup<'a> {
     pub last: Timestamp,
 }
 
-/// A stored capture matching one of the batch's groups.
+/// A stored capture of one of the batch's listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {
     /// Capture row id.
     pub id: i64,
-    /// Its listing.
-    pub listing_id: i64,
+    /// Its listing's `(source, external_id)`.
+    pub listing: (String, String),
     /// Its content hash.
     pub content_hash: [u8; 32],
     /// Stored first capture time.
@@ -85,31 +85,23 @@ pub fn listing_spans(batch: &[ValidCapture]) -> Vec<ListingSpan<'_>> {
 
 /// Groups a batch by (listing, content hash); returns the groups and how many captures repeated
 /// a group already in the batch.
-pub fn capture_groups<'a>(
-    batch: &'a [ValidCapture],
-    listing_ids: &HashMap<(String, String), i64>,
-) -> Result<(Vec<CaptureGroup<'a>>, u64), String> {
-    let mut index: HashMap<(i64, [u8; 32]), usize> = HashMap::with_capacity(batch.len());
-    let mut groups: Vec<CaptureGroup<'a>> = Vec::with_capacity(batch.len());
+pub fn capture_groups(batch: &[ValidCapture]) -> (Vec<CaptureGroup<'_>>, u64) {
+    let mut index: HashMap<(&str, &str, [u8; 32]), usize> = HashMap::with_capacity(batch.len());
+    let mut groups: Vec<CaptureGroup<'_>> = Vec::with_capacity(batch.len());
     let mut repeats = 0;
     for item in batch {
-        let (source, external_id) = item.capture.listing_key();
-        let listing_id = *listing_ids
-            .get(&(source.to_owned(), external_id.to_owned()))
-            .ok_or_else(|| {
-                format!("listing ({source}, {external_id}) was not returned by the upsert")
-            })?;
+        let listing = item.capture.listing_key();
         let at = item.capture.captured_at;
-        match index.get(&(listing_id, item.content_hash.0)) {
+        match index.get(&(listing.0, listing.1, item.content_hash.0)) {
             Some(&i) => {
                 repeats += 1;
                 groups[i].first = groups[i].first.min(at);
                 groups[i].last = groups[i].last.max(at);
             }
             None => {
-                index.insert((listing_id, item.content_hash.0), groups.len());
+                index.insert((listing.0, listing.1, item.content_hash.0), groups.len());
                 groups.push(CaptureGroup {
-                    listing_id,
+                    listing,
                     capture: item,
                     first: at,
                     last: at,
@@ -117,7 +109,7 @@ pub fn capture_groups<'a>(
             }
         }
     }
-    Ok((groups, repeats))
+    (groups, repeats)
 }
 
 /// Splits the groups into inserts and span widenings, given the matching stored captures.
@@ -126,16 +118,25 @@ pub fn plan<'a>(
     repeats: u64,
     existing: &[Existing],
 ) -> WritePlan<'a> {
-    let stored: HashMap<(i64, [u8; 32]), &Existing> = existing
+    let stored: HashMap<(&str, &str, [u8; 32]), &Existing> = existing
         .iter()
-        .map(|e| ((e.listing_id, e.content_hash), e))
+        .map(|e| {
+            (
+                (e.listing.0.as_str(), e.listing.1.as_str(), e.content_hash),
+                e,
+            )
+        })
         .collect();
     let mut out = WritePlan {
         duplicates: repeats,
         ..WritePlan::default()
     };
     for group in groups {
-        match stored.get(&(group.listing_id, group.capture.content_hash.0)) {
+        match stored.get(&(
+            group.listing.0,
+            group.listing.1,
+            group.capture.content_hash.0,
+        )) {
             None => out.inserts.push(group),
             Some(e) => {
                 out.duplicates += 1;
@@ -198,23 +199,19 @@ mod tests {
             (spans[0].first, spans[0].last),
             (t("2026-10-01T00:00:00Z"), t("2026-10-03T00:00:00Z"))
         );
-        let ids = HashMap::from([
-            (("s".to_owned(), "1".to_owned()), 10),
-            (("s".to_owned(), "2".to_owned()), 20),
-        ]);
-        let (groups, repeats) = capture_groups(&batch, &ids).unwrap();
+        let (groups, repeats) = capture_groups(&batch);
         assert_eq!((groups.len(), repeats), (3, 1));
         let existing = vec![
             Existing {
                 id: 7,
-                listing_id: 10,
+                listing: ("s".into(), "1".into()),
                 content_hash: batch[0].content_hash.0,
                 first: t("2026-10-01T12:00:00Z"),
                 last: t("2026-10-01T12:00:00Z"),
             },
             Existing {
                 id: 8,
-                listing_id: 20,
+                listing: ("s".into(), "2".into()),
                 content_hash: batch[3].content_hash.0,
                 first: t("2026-10-01T00:00:00Z"),
                 last: t("2026-10-09T00:00:00Z"),

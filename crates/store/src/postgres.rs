@@ -1,7 +1,6 @@
 //! PostgreSQL, for force-wide deployments: the system of record with its own replication and
 //! backups. Same contract as SQLite; timestamps are `timestamptz`.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -11,8 +10,9 @@ use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::{DbContext, Result, StoreError};
+use crate::model::StoredRaw;
 use crate::model::{
-    AppliedMigration, BatchOutcome, IngestRun, ListingContacts, NewRun, RunCounts, RunId,
+    AppliedMigration, BatchOutcome, IngestRun, ListingCaptures, NewRun, RunCounts, RunId,
     RunStatus, StoreCounts,
 };
 use crate::plan::{self, Existing};
@@ -145,10 +145,10 @@ impl CaptureStore for PostgresStore {
     /// Calls `f` for every listing, ordered by `(source, external_id)`.
     async fn for_each_listing(
         &self,
-        f: &mut dyn FnMut(ListingContacts) -> std::io::Result<()>,
+        f: &mut dyn FnMut(ListingCaptures) -> std::io::Result<()>,
     ) -> Result<()> {
         let mut grouper = sql::ListingGrouper::default();
-        let mut rows = sqlx::query(sql::LISTING_CONTACTS).fetch(&self.pool);
+        let mut rows = sqlx::query(sql::LISTING_CAPTURES).fetch(&self.pool);
         while let Some(row) = rows.try_next().await.context("reading listings")? {
             let id: i64 = row.get(0);
             if let Some(done) = grouper.next_listing(id) {
@@ -160,8 +160,10 @@ impl CaptureStore for PostgresStore {
                 row.get(2),
                 ts(row.get(3))?,
                 ts(row.get(4))?,
-                [row.get(5), row.get(6)],
-                row.get(7),
+                StoredRaw {
+                    format: row.get(5),
+                    zstd: row.get(6),
+                },
             );
         }
         if let Some(done) = grouper.finish() {
@@ -189,8 +191,8 @@ impl CaptureStore for PostgresStore {
 impl IngestTx for PostgresTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
     async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
-        let mut listing_ids: HashMap<(String, String), i64> = HashMap::with_capacity(batch.len());
-        for chunk in plan::listing_spans(batch).chunks(sql::LISTING_CHUNK) {
+        let spans = plan::listing_spans(batch);
+        for chunk in sql::chunks(&spans) {
             let mut q = QueryBuilder::<Postgres>::new(sql::UPSERT_LISTINGS_HEAD);
             q.push_values(chunk, |mut b, span| {
                 b.push_bind(span.source)
@@ -199,27 +201,18 @@ impl IngestTx for PostgresTx {
                     .push_bind(span.last.as_datetime());
             });
             q.push(sql::UPSERT_LISTINGS_TAIL_POSTGRES);
-            let rows = q
-                .build()
-                .fetch_all(&mut *self.tx)
+            q.build()
+                .execute(&mut *self.tx)
                 .await
                 .context("upserting listings")?;
-            for row in rows {
-                listing_ids.insert((row.get(1), row.get(2)), row.get(0));
-            }
         }
-        let (groups, repeats) =
-            plan::capture_groups(batch, &listing_ids).map_err(StoreError::Corrupt)?;
 
         let mut existing = Vec::new();
-        let mut ids: Vec<i64> = listing_ids.values().copied().collect();
-        ids.sort_unstable();
-        for chunk in ids.chunks(sql::LOOKUP_CHUNK) {
+        for chunk in sql::chunks(&spans) {
             let mut q = QueryBuilder::<Postgres>::new(sql::EXISTING_HEAD);
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
+            q.push_values(chunk, |mut b, span| {
+                b.push_bind(span.source).push_bind(span.external_id);
+            });
             q.push(")");
             let rows = q
                 .build()
@@ -229,45 +222,30 @@ impl IngestTx for PostgresTx {
             for row in rows {
                 existing.push(Existing {
                     id: row.get(0),
-                    listing_id: row.get(1),
-                    content_hash: sql::hash_from_row(row.get(2))?,
-                    first: ts(row.get(3))?,
-                    last: ts(row.get(4))?,
+                    listing: (row.get(1), row.get(2)),
+                    content_hash: sql::hash_from_row(row.get(3))?,
+                    first: ts(row.get(4))?,
+                    last: ts(row.get(5))?,
                 });
             }
         }
+        let (groups, repeats) = plan::capture_groups(batch);
         let write = plan::plan(groups, repeats, &existing);
 
         let mut stored = 0;
-        for chunk in write.inserts.chunks(sql::INSERT_CHUNK) {
+        for chunk in sql::chunks(&write.inserts) {
             let mut q = QueryBuilder::<Postgres>::new(sql::INSERT_CAPTURES_HEAD);
             q.push_values(chunk, |mut b, g| {
-                let c = &g.capture.capture;
-                b.push_bind(g.listing_id)
+                b.push_bind(g.listing.0)
+                    .push_bind(g.listing.1)
                     .push_bind(&g.capture.content_hash.0[..])
                     .push_bind(g.first.as_datetime())
                     .push_bind(g.last.as_datetime())
-                    .push_bind(c.posted_at.map(Timestamp::as_datetime))
-                    .push_bind(c.url.as_deref())
-                    .push_bind(c.title.as_deref())
-                    .push_bind(c.body.as_str())
-                    .push_bind(c.poster.as_deref())
-                    .push_bind(c.contact.phone.as_deref())
-                    .push_bind(c.contact.email.as_deref())
-                    .push_bind(c.contact.whatsapp.as_deref())
-                    .push_bind(c.contact.telegram.as_deref())
-                    .push_bind(c.contact.other.as_deref())
-                    .push_bind(c.location.text.as_deref())
-                    .push_bind(c.location.postcode.as_deref())
-                    .push_bind(c.location.lat_lon.map(|p| p.0))
-                    .push_bind(c.location.lat_lon.map(|p| p.1))
-                    .push_bind(c.age.as_deref())
-                    .push_bind(c.rates.as_deref())
-                    .push_bind(sql::images_json(c))
                     .push_bind(g.capture.raw_format)
-                    .push_bind(g.capture.raw_zstd.as_slice())
-                    .push_bind(self.run.0);
+                    .push_bind(g.capture.raw_zstd.as_slice());
             });
+            q.push(sql::INSERT_CAPTURES_MIDDLE);
+            q.push_bind(self.run.0);
             q.push(sql::INSERT_CAPTURES_TAIL);
             stored += q
                 .build()
@@ -276,14 +254,18 @@ impl IngestTx for PostgresTx {
                 .context("inserting captures")?
                 .rows_affected();
         }
-        for (id, first, last) in &write.widen {
-            sqlx::query(sql::WIDEN_CAPTURE)
-                .bind(first.as_datetime())
-                .bind(last.as_datetime())
-                .bind(id)
+        for chunk in sql::chunks(&write.widen) {
+            let mut q = QueryBuilder::<Postgres>::new(sql::WIDEN_CAPTURES_HEAD);
+            q.push_values(chunk, |mut b, (id, first, last)| {
+                b.push_bind(*id)
+                    .push_bind(first.as_datetime())
+                    .push_bind(last.as_datetime());
+            });
+            q.push(sql::WIDEN_CAPTURES_TAIL);
+            q.build()
                 .execute(&mut *self.tx)
                 .await
-                .context("widening a capture's time span")?;
+                .context("widening captures' time spans")?;
         }
         let raced = write.inserts.len() as u64 - stored;
         Ok(BatchOutcome {

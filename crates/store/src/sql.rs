@@ -2,19 +2,32 @@
 //! PostgreSQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`); where the dialects differ, each
 //! backend has its own constant with a suffix naming it.
 
-use lantern_core::{Capture, Timestamp};
+use lantern_core::Timestamp;
 use sha2::Digest as _;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{Result, StoreError};
-use crate::model::{IngestRun, ListingContacts, RunCounts, RunId, StoreCounts};
+use crate::model::{IngestRun, ListingCaptures, RunCounts, RunId, StoreCounts, StoredRaw};
 
-/// Listings per upsert statement (4 parameters each).
-pub const LISTING_CHUNK: usize = 2_000;
-/// Listings per lookup statement (1 parameter each).
-pub const LOOKUP_CHUNK: usize = 2_000;
-/// Captures per insert statement (24 parameters each; SQLite allows 32,766, PostgreSQL 65,535).
-pub const INSERT_CHUNK: usize = 1_000;
+/// Rows per multi-row statement, largest first. Batches are cut greedily into these sizes so that
+/// every statement has one of a few shapes, each prepared once and cached: preparing a fresh
+/// thousand-row statement for every batch cost more than executing it. The largest size keeps
+/// the widest statement (7 parameters a row) far below SQLite's 32,766 parameters.
+pub const CHUNK_SIZES: [usize; 4] = [256, 32, 4, 1];
+
+/// Cuts `items` into runs whose lengths come from [`CHUNK_SIZES`].
+pub fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        let size = CHUNK_SIZES
+            .iter()
+            .copied()
+            .find(|&size| size <= rest.len())?;
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
 
 pub const START_RUN: &str = "INSERT INTO ingest_runs (started_at, actor, mode, files, status) \
      VALUES ($1, $2, $3, $4, 'running') RETURNING id";
@@ -33,30 +46,40 @@ pub const UPSERT_LISTINGS_HEAD: &str =
 
 pub const UPSERT_LISTINGS_TAIL_SQLITE: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
      first_seen = min(listings.first_seen, excluded.first_seen), \
-     last_seen = max(listings.last_seen, excluded.last_seen) \
-     RETURNING id, source, external_id";
+     last_seen = max(listings.last_seen, excluded.last_seen)";
 
 pub const UPSERT_LISTINGS_TAIL_POSTGRES: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
      first_seen = LEAST(listings.first_seen, excluded.first_seen), \
-     last_seen = GREATEST(listings.last_seen, excluded.last_seen) \
-     RETURNING id, source, external_id";
+     last_seen = GREATEST(listings.last_seen, excluded.last_seen)";
 
-/// Every stored capture of some listings; the planner matches content hashes in memory. (Asking
-/// for `listing_id IN (…) AND content_hash IN (…)` makes SQLite probe the cross product.)
-pub const EXISTING_HEAD: &str = "SELECT id, listing_id, content_hash, first_captured_at, last_captured_at \
-     FROM captures WHERE listing_id IN (";
+/// Every stored capture of some listings, named by key (followed by `VALUES` rows of
+/// `(source, external_id)` and `)`); the planner matches content hashes in memory. Statements
+/// return rows only where something is already stored: with SQLite each returned row crosses
+/// threads inside sqlx, which cost more than the insert itself.
+pub const EXISTING_HEAD: &str = "SELECT c.id, l.source, l.external_id, c.content_hash, c.first_captured_at, \
+     c.last_captured_at FROM listings l JOIN captures c ON c.listing_id = l.id \
+     WHERE (l.source, l.external_id) IN (";
 
-pub const INSERT_CAPTURES_HEAD: &str = "INSERT INTO captures (listing_id, content_hash, first_captured_at, \
-     last_captured_at, posted_at, url, title, body, poster, contact_phone, contact_email, contact_whatsapp, \
-     contact_telegram, contact_other, location_text, location_postcode, location_lat, location_lon, age, rates, \
-     images, raw_format, raw_zstd, ingest_run_id) ";
-pub const INSERT_CAPTURES_TAIL: &str = " ON CONFLICT (listing_id, content_hash) DO NOTHING";
+/// Inserts new captures, finding each listing's id by key inside the database: followed by
+/// `VALUES` rows of `(source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd)`,
+/// then [`INSERT_CAPTURES_MIDDLE`], the run id, and [`INSERT_CAPTURES_TAIL`].
+pub const INSERT_CAPTURES_HEAD: &str =
+    "WITH v (source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd) AS (";
+pub const INSERT_CAPTURES_MIDDLE: &str = ") INSERT INTO captures (listing_id, content_hash, first_captured_at, \
+     last_captured_at, raw_format, raw_zstd, ingest_run_id) \
+     SELECT l.id, v.content_hash, v.first_at, v.last_at, v.raw_format, v.raw_zstd, ";
+/// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+pub const INSERT_CAPTURES_TAIL: &str = " FROM v JOIN listings l ON l.source = v.source AND l.external_id = v.external_id \
+     WHERE true ON CONFLICT (listing_id, content_hash) DO NOTHING";
 
-pub const WIDEN_CAPTURE: &str =
-    "UPDATE captures SET first_captured_at = $1, last_captured_at = $2 WHERE id = $3";
+/// Widens stored capture spans, many at once: followed by `(id, first, last)` value rows and
+/// [`WIDEN_CAPTURES_TAIL`].
+pub const WIDEN_CAPTURES_HEAD: &str = "WITH v (id, first_at, last_at) AS (";
+pub const WIDEN_CAPTURES_TAIL: &str = ") UPDATE captures SET first_captured_at = v.first_at, \
+     last_captured_at = v.last_at FROM v WHERE captures.id = v.id";
 
-pub const LISTING_CONTACTS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, l.last_seen, \
-     c.contact_phone, c.contact_whatsapp, c.contact_email \
+pub const LISTING_CAPTURES: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, l.last_seen, \
+     c.raw_format, c.raw_zstd \
      FROM listings l JOIN captures c ON c.listing_id = l.id \
      ORDER BY l.source, l.external_id, c.id";
 
@@ -67,12 +90,6 @@ pub const DIGEST_ROWS: &str = "SELECT l.source, l.external_id, l.first_seen, l.l
 
 pub const APPLIED_MIGRATIONS: &str =
     "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
-
-/// `images` as stored: a JSON array of strings.
-pub fn images_json(capture: &Capture) -> String {
-    let images: Vec<String> = capture.images.iter().map(ToString::to_string).collect();
-    serde_json::to_string(&images).unwrap_or_else(|_| "[]".into())
-}
 
 /// A stored content hash, checked for length.
 pub fn hash_from_row(bytes: Vec<u8>) -> Result<[u8; 32]> {
@@ -121,15 +138,15 @@ where
     }
 }
 
-/// Folds `LISTING_CONTACTS` rows (one per capture) into one [`ListingContacts`] per listing.
+/// Folds `LISTING_CAPTURES` rows (one per capture) into one [`ListingCaptures`] per listing.
 #[derive(Default)]
 pub struct ListingGrouper {
-    current: Option<(i64, ListingContacts)>,
+    current: Option<(i64, ListingCaptures)>,
 }
 
 impl ListingGrouper {
     /// Returns the finished listing when `id` starts a new one.
-    pub fn next_listing(&mut self, id: i64) -> Option<ListingContacts> {
+    pub fn next_listing(&mut self, id: i64) -> Option<ListingCaptures> {
         match &self.current {
             Some((current, _)) if *current == id => None,
             _ => self.current.take().map(|(_, l)| l),
@@ -137,7 +154,6 @@ impl ListingGrouper {
     }
 
     /// Adds one capture's row.
-    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         id: i64,
@@ -145,28 +161,25 @@ impl ListingGrouper {
         external_id: String,
         first_seen: Timestamp,
         last_seen: Timestamp,
-        phones: [Option<String>; 2],
-        email: Option<String>,
+        raw: StoredRaw,
     ) {
         let (_, listing) = self.current.get_or_insert_with(|| {
             (
                 id,
-                ListingContacts {
+                ListingCaptures {
                     source,
                     external_id,
                     first_seen,
                     last_seen,
-                    phone_fields: vec![],
-                    email_fields: vec![],
+                    raws: Vec::new(),
                 },
             )
         });
-        listing.phone_fields.extend(phones.into_iter().flatten());
-        listing.email_fields.extend(email);
+        listing.raws.push(raw);
     }
 
     /// The last listing.
-    pub fn finish(&mut self) -> Option<ListingContacts> {
+    pub fn finish(&mut self) -> Option<ListingCaptures> {
         self.current.take().map(|(_, l)| l)
     }
 }
@@ -209,4 +222,26 @@ impl Digest {
 
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_item_in_few_shapes() {
+        for n in [0, 1, 3, 4, 5, 255, 256, 257, 1_999, 2_000] {
+            let items: Vec<usize> = (0..n).collect();
+            let cut: Vec<&[usize]> = chunks(&items).collect();
+            assert_eq!(cut.concat(), items, "n = {n}");
+            assert!(
+                cut.iter().all(|c| CHUNK_SIZES.contains(&c.len())),
+                "n = {n}"
+            );
+            assert!(
+                cut.windows(2).all(|w| w[0].len() >= w[1].len()),
+                "largest first, n = {n}"
+            );
+        }
+    }
 }

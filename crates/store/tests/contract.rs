@@ -144,7 +144,7 @@ async fn a_rolled_back_transaction_leaves_nothing() {
 }
 
 #[tokio::test]
-async fn listings_come_back_in_code_point_order_with_their_contacts() {
+async fn listings_come_back_in_code_point_order_with_their_captures() {
     for db in backends("store contract: listing order").await {
         let store = Store::open(&db.target).await.unwrap();
         let run = start(&store).await;
@@ -159,7 +159,7 @@ async fn listings_come_back_in_code_point_order_with_their_contacts() {
         let mut seen = Vec::new();
         store
             .for_each_listing(&mut |l| {
-                seen.push((l.external_id, l.phone_fields.len()));
+                seen.push((l.external_id, l.raws.len()));
                 Ok(())
             })
             .await

@@ -3,7 +3,7 @@
 use lantern_core::{Capture, Contact, ExternalId, Location, Source, Timestamp, ValidCapture};
 
 /// A valid capture of listing `(source, external_id)` with `body`, captured at `at` (RFC 3339).
-/// The raw record is a small JSON object, compressed as ingest would store it.
+/// The raw record is the JSON line of those fields, compressed as ingest stores it.
 pub fn capture(source: &str, external_id: &str, at: &str, body: &str) -> ValidCapture {
     let capture = Capture {
         source: Source::parse(source).expect("valid source"),
@@ -23,8 +23,12 @@ pub fn capture(source: &str, external_id: &str, at: &str, body: &str) -> ValidCa
         rates: None,
         images: vec![],
     };
-    let raw = serde_json::json!({"source": source, "external_id": external_id, "captured_at": at, "body": body});
-    let raw_zstd = zstd_free_compress(raw.to_string().as_bytes());
+    let raw = serde_json::json!({
+        "source": source, "external_id": external_id, "captured_at": at, "body": body,
+        "url": capture.url, "title": capture.title, "contact": {"phone": "07700 900123"},
+    });
+    let raw_zstd =
+        zstd::bulk::compress(raw.to_string().as_bytes(), 1).expect("compressing in memory");
     ValidCapture {
         line: 1,
         content_hash: capture.content_hash(),
@@ -32,10 +36,4 @@ pub fn capture(source: &str, external_id: &str, at: &str, body: &str) -> ValidCa
         raw_zstd,
         raw_format: "jsonl",
     }
-}
-
-/// Stands in for compression in store tests: the store keeps the bytes it is given, whatever
-/// they are, so tests need no compressor.
-fn zstd_free_compress(bytes: &[u8]) -> Vec<u8> {
-    bytes.to_vec()
 }

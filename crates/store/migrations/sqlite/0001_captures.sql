@@ -25,29 +25,15 @@ CREATE TABLE listings (
     UNIQUE (source, external_id)
 ) STRICT;
 
+-- One row per distinct content of a listing. The raw record (the JSON line verbatim, or for CSV a
+-- JSON object of the row's columns) is the single source of truth: every field and fact is
+-- derived from it, so erasing it erases the capture.
 CREATE TABLE captures (
     id                 INTEGER PRIMARY KEY,
     listing_id         INTEGER NOT NULL REFERENCES listings (id),
     content_hash       BLOB    NOT NULL,
     first_captured_at  TEXT    NOT NULL,
     last_captured_at   TEXT    NOT NULL,
-    posted_at          TEXT,
-    url                TEXT,
-    title              TEXT,
-    body               TEXT    NOT NULL,
-    poster             TEXT,
-    contact_phone      TEXT,
-    contact_email      TEXT,
-    contact_whatsapp   TEXT,
-    contact_telegram   TEXT,
-    contact_other      TEXT,
-    location_text      TEXT,
-    location_postcode  TEXT,
-    location_lat       REAL,
-    location_lon       REAL,
-    age                TEXT,
-    rates              TEXT,
-    images             TEXT    NOT NULL,
     raw_format         TEXT    NOT NULL CHECK (raw_format IN ('jsonl', 'csv')),
     raw_zstd           BLOB    NOT NULL,
     ingest_run_id      INTEGER NOT NULL REFERENCES ingest_runs (id),
