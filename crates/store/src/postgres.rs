@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use lantern_core::{Timestamp, ValidCapture};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::{DbContext, Result, StoreError};
@@ -29,6 +29,29 @@ pub struct PostgresTx {
     tx: Transaction<'static, Postgres>,
     run: RunId,
 }
+
+const UPSERT_LISTINGS: &str = "INSERT INTO listings (source, external_id, first_seen, last_seen) \
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) \
+     ON CONFLICT (source, external_id) DO UPDATE SET \
+     first_seen = LEAST(listings.first_seen, excluded.first_seen), \
+     last_seen = GREATEST(listings.last_seen, excluded.last_seen)";
+
+const EXISTING: &str = "SELECT c.id, l.source, l.external_id, c.content_hash, c.first_captured_at, \
+     c.last_captured_at FROM UNNEST($1::text[], $2::text[]) AS k (source, external_id) \
+     JOIN listings l ON l.source = k.source AND l.external_id = k.external_id \
+     JOIN captures c ON c.listing_id = l.id";
+
+const INSERT_CAPTURES: &str = "INSERT INTO captures (listing_id, content_hash, first_captured_at, \
+     last_captured_at, raw_format, raw_zstd, ingest_run_id) \
+     SELECT l.id, v.content_hash, v.first_at, v.last_at, v.raw_format, v.raw_zstd, $8 \
+     FROM UNNEST($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::timestamptz[], $6::text[], \
+     $7::bytea[]) AS v (source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd) \
+     JOIN listings l ON l.source = v.source AND l.external_id = v.external_id \
+     ON CONFLICT (listing_id, content_hash) DO NOTHING";
+
+const WIDEN_CAPTURES: &str = "UPDATE captures SET first_captured_at = v.first_at, last_captured_at = v.last_at \
+     FROM UNNEST($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS v (id, first_at, last_at) \
+     WHERE captures.id = v.id";
 
 fn ts(value: OffsetDateTime) -> Result<Timestamp> {
     Timestamp::from_datetime(value)
@@ -191,78 +214,95 @@ impl CaptureStore for PostgresStore {
 impl IngestTx for PostgresTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
     async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+        // PostgreSQL takes whole columns as arrays: four statements a batch, whatever its size,
+        // each planned once.
         let spans = plan::listing_spans(batch);
-        for chunk in sql::chunks(&spans) {
-            let mut q = QueryBuilder::<Postgres>::new(sql::UPSERT_LISTINGS_HEAD);
-            q.push_values(chunk, |mut b, span| {
-                b.push_bind(span.source)
-                    .push_bind(span.external_id)
-                    .push_bind(span.first.as_datetime())
-                    .push_bind(span.last.as_datetime());
-            });
-            q.push(sql::UPSERT_LISTINGS_TAIL_POSTGRES);
-            q.build()
-                .execute(&mut *self.tx)
-                .await
-                .context("upserting listings")?;
-        }
+        let sources: Vec<&str> = spans.iter().map(|s| s.source).collect();
+        let external_ids: Vec<&str> = spans.iter().map(|s| s.external_id).collect();
+        sqlx::query(UPSERT_LISTINGS)
+            .bind(&sources)
+            .bind(&external_ids)
+            .bind(
+                spans
+                    .iter()
+                    .map(|s| s.first.as_datetime())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                spans
+                    .iter()
+                    .map(|s| s.last.as_datetime())
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&mut *self.tx)
+            .await
+            .context("upserting listings")?;
 
-        let mut existing = Vec::new();
-        for chunk in sql::chunks(&spans) {
-            let mut q = QueryBuilder::<Postgres>::new(sql::EXISTING_HEAD);
-            q.push_values(chunk, |mut b, span| {
-                b.push_bind(span.source).push_bind(span.external_id);
+        let rows = sqlx::query(EXISTING)
+            .bind(&sources)
+            .bind(&external_ids)
+            .fetch_all(&mut *self.tx)
+            .await
+            .context("looking up stored captures")?;
+        let mut existing = Vec::with_capacity(rows.len());
+        for row in rows {
+            existing.push(Existing {
+                id: row.get(0),
+                listing: (row.get(1), row.get(2)),
+                content_hash: sql::hash_from_row(row.get(3))?,
+                first: ts(row.get(4))?,
+                last: ts(row.get(5))?,
             });
-            q.push(")");
-            let rows = q
-                .build()
-                .fetch_all(&mut *self.tx)
-                .await
-                .context("looking up stored captures")?;
-            for row in rows {
-                existing.push(Existing {
-                    id: row.get(0),
-                    listing: (row.get(1), row.get(2)),
-                    content_hash: sql::hash_from_row(row.get(3))?,
-                    first: ts(row.get(4))?,
-                    last: ts(row.get(5))?,
-                });
-            }
         }
         let (groups, repeats) = plan::capture_groups(batch);
         let write = plan::plan(groups, repeats, &existing);
 
         let mut stored = 0;
-        for chunk in sql::chunks(&write.inserts) {
-            let mut q = QueryBuilder::<Postgres>::new(sql::INSERT_CAPTURES_HEAD);
-            q.push_values(chunk, |mut b, g| {
-                b.push_bind(g.listing.0)
-                    .push_bind(g.listing.1)
-                    .push_bind(&g.capture.content_hash.0[..])
-                    .push_bind(g.first.as_datetime())
-                    .push_bind(g.last.as_datetime())
-                    .push_bind(g.capture.raw_format)
-                    .push_bind(g.capture.raw_zstd.as_slice());
-            });
-            q.push(sql::INSERT_CAPTURES_MIDDLE);
-            q.push_bind(self.run.0);
-            q.push(sql::INSERT_CAPTURES_TAIL);
-            stored += q
-                .build()
+        if !write.inserts.is_empty() {
+            let ins = &write.inserts;
+            stored = sqlx::query(INSERT_CAPTURES)
+                .bind(ins.iter().map(|g| g.listing.0).collect::<Vec<_>>())
+                .bind(ins.iter().map(|g| g.listing.1).collect::<Vec<_>>())
+                .bind(
+                    ins.iter()
+                        .map(|g| &g.capture.content_hash.0[..])
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    ins.iter()
+                        .map(|g| g.first.as_datetime())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(ins.iter().map(|g| g.last.as_datetime()).collect::<Vec<_>>())
+                .bind(ins.iter().map(|g| g.capture.raw_format).collect::<Vec<_>>())
+                .bind(
+                    ins.iter()
+                        .map(|g| g.capture.raw_zstd.as_slice())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(self.run.0)
                 .execute(&mut *self.tx)
                 .await
                 .context("inserting captures")?
                 .rows_affected();
         }
-        for chunk in sql::chunks(&write.widen) {
-            let mut q = QueryBuilder::<Postgres>::new(sql::WIDEN_CAPTURES_HEAD);
-            q.push_values(chunk, |mut b, (id, first, last)| {
-                b.push_bind(*id)
-                    .push_bind(first.as_datetime())
-                    .push_bind(last.as_datetime());
-            });
-            q.push(sql::WIDEN_CAPTURES_TAIL);
-            q.build()
+        if !write.widen.is_empty() {
+            sqlx::query(WIDEN_CAPTURES)
+                .bind(write.widen.iter().map(|w| w.0).collect::<Vec<_>>())
+                .bind(
+                    write
+                        .widen
+                        .iter()
+                        .map(|w| w.1.as_datetime())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    write
+                        .widen
+                        .iter()
+                        .map(|w| w.2.as_datetime())
+                        .collect::<Vec<_>>(),
+                )
                 .execute(&mut *self.tx)
                 .await
                 .context("widening captures' time spans")?;

@@ -48,10 +48,6 @@ pub const UPSERT_LISTINGS_TAIL_SQLITE: &str = " ON CONFLICT (source, external_id
      first_seen = min(listings.first_seen, excluded.first_seen), \
      last_seen = max(listings.last_seen, excluded.last_seen)";
 
-pub const UPSERT_LISTINGS_TAIL_POSTGRES: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
-     first_seen = LEAST(listings.first_seen, excluded.first_seen), \
-     last_seen = GREATEST(listings.last_seen, excluded.last_seen)";
-
 /// Every stored capture of some listings, named by key (followed by `VALUES` rows of
 /// `(source, external_id)` and `)`); the planner matches content hashes in memory. Statements
 /// return rows only where something is already stored: with SQLite each returned row crosses
