@@ -49,12 +49,14 @@ pub const UPSERT_LISTINGS_TAIL_SQLITE: &str = " ON CONFLICT (source, external_id
      last_seen = max(listings.last_seen, excluded.last_seen)";
 
 /// Every stored capture of some listings, named by key (followed by `VALUES` rows of
-/// `(source, external_id)` and `)`); the planner matches content hashes in memory. Statements
-/// return rows only where something is already stored: with SQLite each returned row crosses
-/// threads inside sqlx, which cost more than the insert itself.
-pub const EXISTING_HEAD: &str = "SELECT c.id, l.source, l.external_id, c.content_hash, c.first_captured_at, \
-     c.last_captured_at FROM listings l JOIN captures c ON c.listing_id = l.id \
-     WHERE (l.source, l.external_id) IN (";
+/// `(source, external_id)` and [`EXISTING_TAIL`]); the planner matches content hashes in memory.
+/// The keys drive the join: written as `(source, external_id) IN (VALUES …)`, SQLite scanned
+/// every capture for every statement.
+pub const EXISTING_HEAD: &str = "WITH k (source, external_id) AS (";
+pub const EXISTING_TAIL: &str = ") SELECT c.id, l.source, l.external_id, c.content_hash, \
+     c.first_captured_at, c.last_captured_at FROM k \
+     JOIN listings l ON l.source = k.source AND l.external_id = k.external_id \
+     JOIN captures c ON c.listing_id = l.id";
 
 /// Inserts new captures, finding each listing's id by key inside the database: followed by
 /// `VALUES` rows of `(source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd)`,

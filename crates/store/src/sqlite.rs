@@ -279,7 +279,7 @@ impl IngestTx for SqliteTx {
             q.push_values(chunk, |mut b, span| {
                 b.push_bind(span.source).push_bind(span.external_id);
             });
-            q.push(")");
+            q.push(sql::EXISTING_TAIL);
             let rows = q
                 .build()
                 .fetch_all(&mut *self.tx)
