@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use lantern_app::Actor;
-use lantern_app::export::{ExportOptions, export};
+use lantern_app::export::{ExportError, ExportOptions, export};
 use lantern_app::ingest::{IngestError, IngestRequest, IngestSummary, InputFile, ingest};
 use lantern_ingest::{NoProgress, Progress};
 use lantern_store::{CaptureStore, Store, Target};
@@ -27,6 +27,24 @@ const EXIT_USAGE: u8 = 2;
 /// Exit status: some lines were rejected; the valid rest was stored (or, with
 /// `--all-or-nothing`, nothing was).
 const EXIT_REJECTED: u8 = 3;
+
+/// Writes one line to standard output. A closed pipe (`lantern export adverts | head`) ends the
+/// program quietly instead of panicking.
+fn emit(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(EXIT_OK));
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(i32::from(EXIT_FAILURE));
+    }
+}
+
+/// `println!` through [`emit`].
+macro_rules! say {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,13 +80,13 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Migrate => {
             let store = open_store(&cli.global).await?;
             let applied = store.applied_migrations().await?;
-            println!(
+            say!(
                 "{} store is up to date: {} migration(s) applied",
                 store.backend(),
                 applied.len()
             );
             for m in &applied {
-                println!("  {:04} {}", m.version, m.description);
+                say!("  {:04} {}", m.version, m.description);
             }
             store.close().await;
             Ok(EXIT_OK)
@@ -97,7 +115,7 @@ fn print_summary(summary: &IngestSummary) {
             r.reasons.display()
         );
     }
-    println!("{}", summary.line());
+    say!("{}", summary.line());
 }
 
 fn exit_code_for(result: Result<IngestSummary, IngestError>) -> u8 {
@@ -165,7 +183,13 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            export(&store, kind, options, &mut out).await?
+            match export(&store, kind, options, &mut out).await {
+                Ok(lines) => lines,
+                Err(ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(EXIT_OK);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Some(path) => {
             let partial = path.with_extension("partial");
@@ -195,14 +219,14 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
 }
 
 async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
-    println!("Lantern demonstration: the main job on the embedded default.");
+    say!("Lantern demonstration: the main job on the embedded default.");
     let store = open_store(global).await?;
-    println!("Store: {} ({})", store.backend(), describe_target(global));
+    say!("Store: {} ({})", store.backend(), describe_target(global));
     let request = match lantern_app::demo::prepare(&global.data_dir) {
         Ok(r) => r,
         Err(e) => return Ok(exit_code_for(Err(e))),
     };
-    println!(
+    say!(
         "Ingesting the bundled sample ({} invented captures)...",
         lantern_app::demo::SAMPLE_CAPTURES.lines().count()
     );
@@ -217,11 +241,13 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
     .await;
     let code = exit_code_for(result);
     let counts = store.counts().await?;
-    println!(
+    say!(
         "The store now holds {} listing(s) and {} distinct capture(s) from {} ingest run(s).",
-        counts.listings, counts.captures, counts.runs
+        counts.listings,
+        counts.captures,
+        counts.runs
     );
-    println!(
+    say!(
         "Next: `lantern export adverts` writes one JSON line per listing; run `lantern --help` for more."
     );
     let _ = std::io::stdout().flush();

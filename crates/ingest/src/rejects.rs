@@ -72,7 +72,14 @@ impl RejectsFile {
     fn writers(&mut self) -> io::Result<&mut (BufWriter<File>, BufWriter<File>)> {
         if self.open.is_none() {
             if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir)?;
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    builder.mode(0o700);
+                }
+                builder.create(dir)?;
             }
             let mut records = BufWriter::new(create_private(&self.path)?);
             if let Some(header) = &self.csv_header {
