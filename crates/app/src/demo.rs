@@ -23,6 +23,6 @@ pub fn prepare(data_dir: &Path) -> Result<IngestRequest, IngestError> {
         files: vec![InputFile::new(path, Some(Format::Jsonl))?],
         all_or_nothing: false,
         rejects_dir: data_dir.join("rejects"),
-        batch_size: 2_000,
+        batch_size: lantern_ingest::DEFAULT_BATCH_SIZE,
     })
 }

@@ -317,7 +317,7 @@ impl RunState<'_> {
         progress: Arc<dyn Progress>,
         reporter: &mut dyn RejectionReporter,
     ) -> Result<Option<RejectsWritten>, IngestError> {
-        let (tx, mut rx) = mpsc::channel::<Message>(4);
+        let (tx, mut rx) = mpsc::channel::<Message>(2);
         let path = input.path.clone();
         let mut options = ReadOptions::new(input.format);
         options.batch_size = batch_size.max(1);

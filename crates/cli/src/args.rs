@@ -95,7 +95,7 @@ pub struct IngestArgs {
     pub rejects_dir: Option<PathBuf>,
 
     /// Captures per batch; each batch commits atomically.
-    #[arg(long, default_value_t = 2_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, default_value_t = lantern_ingest::DEFAULT_BATCH_SIZE as u32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
 
     /// Print at most this many rejected lines (all are in the reasons file).

@@ -15,7 +15,7 @@ mod rejects;
 
 pub use format::{Format, FormatError};
 pub use lantern_core::ValidCapture;
-pub use pipeline::{FileOutcome, ReadError, ReadOptions, read_file};
+pub use pipeline::{DEFAULT_BATCH_SIZE, FileOutcome, ReadError, ReadOptions, read_file};
 pub use reader::MAX_LINE_BYTES;
 pub use rejects::{Rejection, RejectsFile};
 

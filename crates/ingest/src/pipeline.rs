@@ -13,6 +13,9 @@ use crate::reader::{RecordReader, RecordSpan};
 use crate::rejects::{Rejection, RejectsFile};
 use crate::{Format, Progress, csv, json};
 
+/// Captures per batch unless told otherwise.
+pub const DEFAULT_BATCH_SIZE: usize = 10_000;
+
 /// How to read a file.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {
@@ -32,7 +35,7 @@ impl ReadOptions {
         Self {
             format,
             batch_size: 2_000,
-            batch_bytes: 16 * 1024 * 1024,
+            batch_bytes: 24 * 1024 * 1024,
             line_limit: crate::MAX_LINE_BYTES,
         }
     }
