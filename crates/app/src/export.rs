@@ -85,59 +85,53 @@ pub async fn export(
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
     let _ = options.new_since; // no locations exist before linking (issue 6); nothing to filter
-    let mut lines = 0u64;
-    match kind {
-        ExportKind::Locations => {}
-        ExportKind::Adverts => {
-            store
-                .for_each_listing(&mut |listing| {
-                    let Contacts { phones, emails } = contacts(&listing)?;
-                    lines += 1;
-                    write_line(
-                        out,
-                        &AdvertRecord {
-                            cluster: singleton_cluster_id(&listing.source, &listing.external_id),
-                            source: listing.source,
-                            external_id: listing.external_id,
-                            locations: vec![],
-                            phones,
-                            emails,
-                            first_seen: listing.first_seen,
-                            last_seen: listing.last_seen,
-                            risk: 0.0,
-                            risk_band: RiskBand::Low,
-                            reasons: vec![],
-                            assessed: false,
-                        },
-                    )
-                })
-                .await?;
-        }
-        ExportKind::Clusters => {
-            store
-                .for_each_listing(&mut |listing| {
-                    let Contacts { phones, .. } = contacts(&listing)?;
-                    lines += 1;
-                    write_line(
-                        out,
-                        &ClusterRecord {
-                            cluster: singleton_cluster_id(&listing.source, &listing.external_id),
-                            size: 1,
-                            phones,
-                            locations: vec![],
-                            places: vec![],
-                            first_seen: listing.first_seen,
-                            last_seen: listing.last_seen,
-                            risk: 0.0,
-                            risk_band: RiskBand::Low,
-                            reasons: vec![],
-                            assessed: false,
-                        },
-                    )
-                })
-                .await?;
-        }
+    if kind == ExportKind::Locations {
+        out.flush()?;
+        return Ok(0);
     }
+    let mut lines = 0u64;
+    store
+        .for_each_listing(&mut |listing| {
+            lines += 1;
+            let Contacts { phones, emails } = contacts(&listing)?;
+            // Until linking (issue 6) groups listings, each listing is a cluster of one.
+            let cluster = singleton_cluster_id(&listing.source, &listing.external_id);
+            let (risk, risk_band, reasons, assessed) = (0.0, RiskBand::Low, Vec::new(), false);
+            if kind == ExportKind::Clusters {
+                let (first_seen, last_seen) = (listing.first_seen, listing.last_seen);
+                let (locations, places) = (Vec::new(), Vec::new());
+                let record = ClusterRecord {
+                    cluster,
+                    size: 1,
+                    phones,
+                    locations,
+                    places,
+                    first_seen,
+                    last_seen,
+                    risk,
+                    risk_band,
+                    reasons,
+                    assessed,
+                };
+                return write_line(out, &record);
+            }
+            let record = AdvertRecord {
+                source: listing.source,
+                external_id: listing.external_id,
+                cluster,
+                locations: Vec::new(),
+                phones,
+                emails,
+                first_seen: listing.first_seen,
+                last_seen: listing.last_seen,
+                risk,
+                risk_band,
+                reasons,
+                assessed,
+            };
+            write_line(out, &record)
+        })
+        .await?;
     out.flush()?;
     Ok(lines)
 }

@@ -152,33 +152,12 @@ pub fn plan<'a>(
 
 #[cfg(test)]
 mod tests {
-    use lantern_core::{Capture, Contact, ExternalId, Location, Source};
+    use lantern_testkit::fixtures::capture;
 
     use super::*;
 
     fn valid(id: &str, body: &str, at: &str) -> ValidCapture {
-        let capture = Capture {
-            source: Source::parse("s").unwrap(),
-            external_id: ExternalId::parse(id).unwrap(),
-            captured_at: Timestamp::parse(at).unwrap(),
-            url: None,
-            posted_at: None,
-            title: None,
-            body: body.into(),
-            poster: None,
-            contact: Contact::default(),
-            location: Location::default(),
-            age: None,
-            rates: None,
-            images: vec![],
-        };
-        ValidCapture {
-            line: 1,
-            content_hash: capture.content_hash(),
-            capture,
-            raw_zstd: vec![],
-            raw_format: "jsonl",
-        }
+        capture("s", id, at, body)
     }
 
     fn t(s: &str) -> Timestamp {
