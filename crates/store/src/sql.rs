@@ -1,6 +1,6 @@
-//! SQL and row helpers shared by both backends. Statements here run unchanged on SQLite and
-//! PostgreSQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`); where the dialects differ, each
-//! backend has its own constant with a suffix naming it.
+//! SQL and row helpers shared by both backends: the statements here run unchanged on SQLite and
+//! PostgreSQL (`$n` placeholders, `RETURNING`). Each backend keeps its own batch-write statements,
+//! since the two write batches differently (multi-row `VALUES` on SQLite, arrays on PostgreSQL).
 
 use lantern_core::Timestamp;
 use sha2::Digest as _;
@@ -8,26 +8,6 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{Result, StoreError};
 use crate::model::{IngestRun, ListingCaptures, RunCounts, RunId, StoreCounts, StoredRaw};
-
-/// Rows per multi-row statement, largest first. Batches are cut greedily into these sizes so that
-/// every statement has one of a few shapes, each prepared once and cached: preparing a fresh
-/// thousand-row statement for every batch cost more than executing it. The largest size keeps
-/// the widest statement (7 parameters a row) far below SQLite's 32,766 parameters.
-pub const CHUNK_SIZES: [usize; 4] = [256, 32, 4, 1];
-
-/// Cuts `items` into runs whose lengths come from [`CHUNK_SIZES`].
-pub fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
-    let mut rest = items;
-    std::iter::from_fn(move || {
-        let size = CHUNK_SIZES
-            .iter()
-            .copied()
-            .find(|&size| size <= rest.len())?;
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
-        Some(chunk)
-    })
-}
 
 pub const START_RUN: &str = "INSERT INTO ingest_runs (started_at, actor, mode, files, status) \
      VALUES ($1, $2, $3, $4, 'running') RETURNING id";
@@ -40,41 +20,6 @@ pub const GET_RUN: &str = "SELECT id, actor, status, lines_read, accepted, store
 
 pub const COUNTS: &str = "SELECT (SELECT count(*) FROM listings), (SELECT count(*) FROM captures), \
      (SELECT count(*) FROM ingest_runs)";
-
-pub const UPSERT_LISTINGS_HEAD: &str =
-    "INSERT INTO listings (source, external_id, first_seen, last_seen) ";
-
-pub const UPSERT_LISTINGS_TAIL_SQLITE: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
-     first_seen = min(listings.first_seen, excluded.first_seen), \
-     last_seen = max(listings.last_seen, excluded.last_seen)";
-
-/// Every stored capture of some listings, named by key (followed by `VALUES` rows of
-/// `(source, external_id)` and [`EXISTING_TAIL`]); the planner matches content hashes in memory.
-/// The keys drive the join: written as `(source, external_id) IN (VALUES …)`, SQLite scanned
-/// every capture for every statement.
-pub const EXISTING_HEAD: &str = "WITH k (source, external_id) AS (";
-pub const EXISTING_TAIL: &str = ") SELECT c.id, l.source, l.external_id, c.content_hash, \
-     c.first_captured_at, c.last_captured_at FROM k \
-     JOIN listings l ON l.source = k.source AND l.external_id = k.external_id \
-     JOIN captures c ON c.listing_id = l.id";
-
-/// Inserts new captures, finding each listing's id by key inside the database: followed by
-/// `VALUES` rows of `(source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd)`,
-/// then [`INSERT_CAPTURES_MIDDLE`], the run id, and [`INSERT_CAPTURES_TAIL`].
-pub const INSERT_CAPTURES_HEAD: &str =
-    "WITH v (source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd) AS (";
-pub const INSERT_CAPTURES_MIDDLE: &str = ") INSERT INTO captures (listing_id, content_hash, first_captured_at, \
-     last_captured_at, raw_format, raw_zstd, ingest_run_id) \
-     SELECT l.id, v.content_hash, v.first_at, v.last_at, v.raw_format, v.raw_zstd, ";
-/// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
-pub const INSERT_CAPTURES_TAIL: &str = " FROM v JOIN listings l ON l.source = v.source AND l.external_id = v.external_id \
-     WHERE true ON CONFLICT (listing_id, content_hash) DO NOTHING";
-
-/// Widens stored capture spans, many at once: followed by `(id, first, last)` value rows and
-/// [`WIDEN_CAPTURES_TAIL`].
-pub const WIDEN_CAPTURES_HEAD: &str = "WITH v (id, first_at, last_at) AS (";
-pub const WIDEN_CAPTURES_TAIL: &str = ") UPDATE captures SET first_captured_at = v.first_at, \
-     last_captured_at = v.last_at FROM v WHERE captures.id = v.id";
 
 pub const LISTING_CAPTURES: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, l.last_seen, \
      c.raw_format, c.raw_zstd \
@@ -220,26 +165,4 @@ impl Digest {
 
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_cover_every_item_in_few_shapes() {
-        for n in [0, 1, 3, 4, 5, 255, 256, 257, 1_999, 2_000] {
-            let items: Vec<usize> = (0..n).collect();
-            let cut: Vec<&[usize]> = chunks(&items).collect();
-            assert_eq!(cut.concat(), items, "n = {n}");
-            assert!(
-                cut.iter().all(|c| CHUNK_SIZES.contains(&c.len())),
-                "n = {n}"
-            );
-            assert!(
-                cut.windows(2).all(|w| w[0].len() >= w[1].len()),
-                "largest first, n = {n}"
-            );
-        }
-    }
 }

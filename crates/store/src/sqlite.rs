@@ -37,6 +37,63 @@ pub struct SqliteTx {
     run: RunId,
 }
 
+// Batch writes: multi-row statements cut into a few fixed shapes.
+
+/// Rows per multi-row statement, largest first. Batches are cut greedily into these sizes so that
+/// every statement has one of a few shapes, each prepared once and cached: preparing a fresh
+/// thousand-row statement for every batch cost more than executing it. The largest size keeps
+/// the widest statement (7 parameters a row) far below SQLite's 32,766 parameters.
+const CHUNK_SIZES: [usize; 4] = [256, 32, 4, 1];
+
+/// Cuts `items` into runs whose lengths come from [`CHUNK_SIZES`].
+fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        let size = CHUNK_SIZES
+            .iter()
+            .copied()
+            .find(|&size| size <= rest.len())?;
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+const UPSERT_LISTINGS_HEAD: &str =
+    "INSERT INTO listings (source, external_id, first_seen, last_seen) ";
+
+const UPSERT_LISTINGS_TAIL: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
+     first_seen = min(listings.first_seen, excluded.first_seen), \
+     last_seen = max(listings.last_seen, excluded.last_seen)";
+
+/// Every stored capture of some listings, named by key (followed by `VALUES` rows of
+/// `(source, external_id)` and [`EXISTING_TAIL`]); the planner matches content hashes in memory.
+/// The keys drive the join: written as `(source, external_id) IN (VALUES …)`, SQLite scanned
+/// every capture for every statement.
+const EXISTING_HEAD: &str = "WITH k (source, external_id) AS (";
+const EXISTING_TAIL: &str = ") SELECT c.id, l.source, l.external_id, c.content_hash, \
+     c.first_captured_at, c.last_captured_at FROM k \
+     JOIN listings l ON l.source = k.source AND l.external_id = k.external_id \
+     JOIN captures c ON c.listing_id = l.id";
+
+/// Inserts new captures, finding each listing's id by key inside the database: followed by
+/// `VALUES` rows of `(source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd)`,
+/// then [`INSERT_CAPTURES_MIDDLE`], the run id, and [`INSERT_CAPTURES_TAIL`].
+const INSERT_CAPTURES_HEAD: &str =
+    "WITH v (source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd) AS (";
+const INSERT_CAPTURES_MIDDLE: &str = ") INSERT INTO captures (listing_id, content_hash, first_captured_at, \
+     last_captured_at, raw_format, raw_zstd, ingest_run_id) \
+     SELECT l.id, v.content_hash, v.first_at, v.last_at, v.raw_format, v.raw_zstd, ";
+/// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+const INSERT_CAPTURES_TAIL: &str = " FROM v JOIN listings l ON l.source = v.source AND l.external_id = v.external_id \
+     WHERE true ON CONFLICT (listing_id, content_hash) DO NOTHING";
+
+/// Widens stored capture spans, many at once: followed by `(id, first, last)` value rows and
+/// [`WIDEN_CAPTURES_TAIL`].
+const WIDEN_CAPTURES_HEAD: &str = "WITH v (id, first_at, last_at) AS (";
+const WIDEN_CAPTURES_TAIL: &str = ") UPDATE captures SET first_captured_at = v.first_at, \
+     last_captured_at = v.last_at FROM v WHERE captures.id = v.id";
+
 fn ts(text: &str) -> Result<Timestamp> {
     Timestamp::from_storage_text(text)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
@@ -258,15 +315,15 @@ impl IngestTx for SqliteTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
     async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
         let spans = plan::listing_spans(batch);
-        for chunk in sql::chunks(&spans) {
-            let mut q = QueryBuilder::<Sqlite>::new(sql::UPSERT_LISTINGS_HEAD);
+        for chunk in chunks(&spans) {
+            let mut q = QueryBuilder::<Sqlite>::new(UPSERT_LISTINGS_HEAD);
             q.push_values(chunk, |mut b, span| {
                 b.push_bind(span.source)
                     .push_bind(span.external_id)
                     .push_bind(span.first.to_storage_text())
                     .push_bind(span.last.to_storage_text());
             });
-            q.push(sql::UPSERT_LISTINGS_TAIL_SQLITE);
+            q.push(UPSERT_LISTINGS_TAIL);
             q.build()
                 .execute(&mut *self.tx)
                 .await
@@ -274,12 +331,12 @@ impl IngestTx for SqliteTx {
         }
 
         let mut existing = Vec::new();
-        for chunk in sql::chunks(&spans) {
-            let mut q = QueryBuilder::<Sqlite>::new(sql::EXISTING_HEAD);
+        for chunk in chunks(&spans) {
+            let mut q = QueryBuilder::<Sqlite>::new(EXISTING_HEAD);
             q.push_values(chunk, |mut b, span| {
                 b.push_bind(span.source).push_bind(span.external_id);
             });
-            q.push(sql::EXISTING_TAIL);
+            q.push(EXISTING_TAIL);
             let rows = q
                 .build()
                 .fetch_all(&mut *self.tx)
@@ -299,8 +356,8 @@ impl IngestTx for SqliteTx {
         let write = plan::plan(groups, repeats, &existing);
 
         let mut stored = 0;
-        for chunk in sql::chunks(&write.inserts) {
-            let mut q = QueryBuilder::<Sqlite>::new(sql::INSERT_CAPTURES_HEAD);
+        for chunk in chunks(&write.inserts) {
+            let mut q = QueryBuilder::<Sqlite>::new(INSERT_CAPTURES_HEAD);
             q.push_values(chunk, |mut b, g| {
                 b.push_bind(g.listing.0)
                     .push_bind(g.listing.1)
@@ -310,9 +367,9 @@ impl IngestTx for SqliteTx {
                     .push_bind(g.capture.raw_format)
                     .push_bind(g.capture.raw_zstd.as_slice());
             });
-            q.push(sql::INSERT_CAPTURES_MIDDLE);
+            q.push(INSERT_CAPTURES_MIDDLE);
             q.push_bind(self.run.0);
-            q.push(sql::INSERT_CAPTURES_TAIL);
+            q.push(INSERT_CAPTURES_TAIL);
             stored += q
                 .build()
                 .execute(&mut *self.tx)
@@ -320,14 +377,14 @@ impl IngestTx for SqliteTx {
                 .context("inserting captures")?
                 .rows_affected();
         }
-        for chunk in sql::chunks(&write.widen) {
-            let mut q = QueryBuilder::<Sqlite>::new(sql::WIDEN_CAPTURES_HEAD);
+        for chunk in chunks(&write.widen) {
+            let mut q = QueryBuilder::<Sqlite>::new(WIDEN_CAPTURES_HEAD);
             q.push_values(chunk, |mut b, (id, first, last)| {
                 b.push_bind(*id)
                     .push_bind(first.to_storage_text())
                     .push_bind(last.to_storage_text());
             });
-            q.push(sql::WIDEN_CAPTURES_TAIL);
+            q.push(WIDEN_CAPTURES_TAIL);
             q.build()
                 .execute(&mut *self.tx)
                 .await
@@ -348,5 +405,27 @@ impl IngestTx for SqliteTx {
     /// Discards every batch written in this transaction.
     async fn rollback(self) -> Result<()> {
         self.tx.rollback().await.context("rolling back")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_item_in_few_shapes() {
+        for n in [0, 1, 3, 4, 5, 255, 256, 257, 1_999, 2_000] {
+            let items: Vec<usize> = (0..n).collect();
+            let cut: Vec<&[usize]> = chunks(&items).collect();
+            assert_eq!(cut.concat(), items, "n = {n}");
+            assert!(
+                cut.iter().all(|c| CHUNK_SIZES.contains(&c.len())),
+                "n = {n}"
+            );
+            assert!(
+                cut.windows(2).all(|w| w[0].len() >= w[1].len()),
+                "largest first, n = {n}"
+            );
+        }
     }
 }
