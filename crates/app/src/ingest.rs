@@ -153,10 +153,6 @@ enum Message {
     Rejected(Rejection),
 }
 
-struct Channel {
-    tx: mpsc::Sender<Message>,
-}
-
 fn rejects_path(dir: &Path, run: RunId, index: usize, input: &InputFile) -> PathBuf {
     let name = input
         .path
@@ -322,7 +318,6 @@ impl RunState<'_> {
         let mut options = ReadOptions::new(input.format);
         options.batch_size = batch_size.max(1);
         let reader = tokio::task::spawn_blocking(move || {
-            let channel = Channel { tx };
             let mut rejects = RejectsFile::new(rejects_path);
             let outcome = lantern_ingest::read_file(
                 &path,
@@ -330,14 +325,9 @@ impl RunState<'_> {
                 &mut rejects,
                 progress.as_ref(),
                 &mut |r| {
-                    let _ = channel.tx.blocking_send(Message::Rejected(r.clone()));
+                    let _ = tx.blocking_send(Message::Rejected(r.clone()));
                 },
-                &mut |batch| {
-                    channel
-                        .tx
-                        .blocking_send(Message::Batch(batch))
-                        .map_err(|_| ())
-                },
+                &mut |batch| tx.blocking_send(Message::Batch(batch)).map_err(|_| ()),
             );
             let closed = rejects.close();
             (
