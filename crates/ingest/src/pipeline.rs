@@ -132,7 +132,8 @@ pub fn read_file<E>(
     let mut first = true;
 
     loop {
-        let line_hint = outcome.read + 1;
+        // Records are counted, not lines; a read error names the physical line.
+        let line_hint = records.next_line();
         let span = records
             .next_record(&mut buf, &mut |bytes| rejects.write_part(bytes))
             .map_err(io_error(line_hint))?;

@@ -35,6 +35,11 @@ impl<R: BufRead> RecordReader<R> {
         }
     }
 
+    /// The 1-based line the next record starts on (for errors raised while reading it).
+    pub fn next_line(&self) -> u64 {
+        self.next_line
+    }
+
     /// Reads the next record into `buf` (without its terminator). When the record exceeds the
     /// limit, `buf` is left empty and every byte of the record is passed to `overflow` instead.
     /// Returns `None` at the end of input.
