@@ -287,7 +287,7 @@ impl RunState<'_> {
             })
     }
 
-    async fn write(&mut self, batch: &[ValidCapture]) -> Result<(), IngestError> {
+    async fn write(&mut self, batch: Vec<ValidCapture>) -> Result<(), IngestError> {
         let stored = self.counts.stored;
         let err = |source| IngestError::Store { stored, source };
         let outcome = match self.whole_run_tx.as_mut() {
@@ -347,7 +347,7 @@ impl RunState<'_> {
                 }
                 Message::Batch(batch) => {
                     self.counts.accepted += batch.len() as u64;
-                    if let Err(e) = self.write(&batch).await {
+                    if let Err(e) = self.write(batch).await {
                         write_error = Some(e);
                         break;
                     }

@@ -11,6 +11,22 @@ pub enum StoreError {
         /// The driver's error.
         source: sqlx::Error,
     },
+    /// The SQLite ingest writer's connection refused or failed an operation.
+    #[error("{context}: {source}")]
+    Writer {
+        /// What was being done.
+        context: &'static str,
+        /// The driver's error.
+        source: rusqlite::Error,
+    },
+    /// A blocking task could not finish (it panicked or the runtime is shutting down).
+    #[error("{context}: {source}")]
+    Task {
+        /// What was being done.
+        context: &'static str,
+        /// Why the task ended.
+        source: tokio::task::JoinError,
+    },
     /// Migrations could not be applied.
     #[error("applying migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod sqlite_writer;
 
 use std::path::PathBuf;
 
@@ -139,7 +140,7 @@ pub trait CaptureStore {
 pub trait IngestTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored time spans.
     /// Returns how many captures were new and how many were already stored.
-    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome>;
+    async fn write_batch(&mut self, batch: Vec<ValidCapture>) -> Result<BatchOutcome>;
     /// Commits every batch written in this transaction.
     async fn commit(self) -> Result<()>;
     /// Discards every batch written in this transaction.
@@ -221,7 +222,7 @@ impl CaptureStore for Store {
 }
 
 impl IngestTx for StoreTx {
-    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+    async fn write_batch(&mut self, batch: Vec<ValidCapture>) -> Result<BatchOutcome> {
         match self {
             Self::Sqlite(tx) => tx.write_batch(batch).await,
             Self::Postgres(tx) => tx.write_batch(batch).await,

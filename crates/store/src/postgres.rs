@@ -213,7 +213,8 @@ impl CaptureStore for PostgresStore {
 
 impl IngestTx for PostgresTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
-    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
+    async fn write_batch(&mut self, batch: Vec<ValidCapture>) -> Result<BatchOutcome> {
+        let batch = batch.as_slice();
         // PostgreSQL takes whole columns as arrays: four statements a batch, whatever its size,
         // each planned once.
         let spans = plan::listing_spans(batch);

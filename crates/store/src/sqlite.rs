@@ -2,14 +2,16 @@
 //! `synchronous = FULL` so that a committed batch survives a crash or power cut.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use lantern_core::{Timestamp, ValidCapture};
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{DbContext, Result, StoreError};
 use crate::model::StoredRaw;
@@ -17,82 +19,73 @@ use crate::model::{
     AppliedMigration, BatchOutcome, IngestRun, ListingCaptures, NewRun, RunCounts, RunId,
     RunStatus, StoreCounts,
 };
-use crate::plan::{self, Existing};
+use crate::sqlite_writer;
 use crate::{CaptureStore, IngestTx, migrations, sql};
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "lantern.sqlite3";
 
-/// A store in one SQLite file.
+/// A store in one SQLite file: a sqlx pool for reads and bookkeeping, and one ingest writer
+/// connection (see [`crate::sqlite_writer`]), opened on first use and kept for its page cache.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    writer: Arc<Mutex<Option<WriterConnection>>>,
+}
+
+/// The writer's connection (a newtype so that the store can derive `Debug`).
+struct WriterConnection(rusqlite::Connection);
+
+impl std::fmt::Debug for WriterConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriterConnection")
+    }
 }
 
 /// An open write transaction on SQLite (taken with `BEGIN IMMEDIATE`, so it never deadlocks on
-/// upgrade).
+/// upgrade). It holds the store's writer connection until it ends; dropped without a commit, it
+/// rolls back.
 pub struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
+    writer: Option<OwnedMutexGuard<Option<WriterConnection>>>,
     run: RunId,
 }
 
-// Batch writes: multi-row statements cut into a few fixed shapes.
-
-/// Rows per multi-row statement, largest first. Batches are cut greedily into these sizes so that
-/// every statement has one of a few shapes, each prepared once and cached: preparing a fresh
-/// thousand-row statement for every batch cost more than executing it. The largest size keeps
-/// the widest statement (7 parameters a row) far below SQLite's 32,766 parameters.
-const CHUNK_SIZES: [usize; 4] = [256, 32, 4, 1];
-
-/// Cuts `items` into runs whose lengths come from [`CHUNK_SIZES`].
-fn chunks<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
-    let mut rest = items;
-    std::iter::from_fn(move || {
-        let size = CHUNK_SIZES
-            .iter()
-            .copied()
-            .find(|&size| size <= rest.len())?;
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
-        Some(chunk)
-    })
+impl SqliteTx {
+    /// Runs `f` on the writer connection on a blocking thread.
+    async fn with_writer<T: Send + 'static>(
+        &mut self,
+        context: &'static str,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let guard = self.writer.take().ok_or(StoreError::Corrupt(
+            "the write transaction was already ended".into(),
+        ))?;
+        let (guard, result) = tokio::task::spawn_blocking(move || {
+            let result = match guard.as_ref() {
+                Some(conn) => f(&conn.0),
+                None => Err(StoreError::Corrupt(
+                    "the writer connection is closed".into(),
+                )),
+            };
+            (guard, result)
+        })
+        .await
+        .map_err(|source| StoreError::Task { context, source })?;
+        self.writer = Some(guard);
+        result
+    }
 }
 
-const UPSERT_LISTINGS_HEAD: &str =
-    "INSERT INTO listings (source, external_id, first_seen, last_seen) ";
-
-const UPSERT_LISTINGS_TAIL: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
-     first_seen = min(listings.first_seen, excluded.first_seen), \
-     last_seen = max(listings.last_seen, excluded.last_seen)";
-
-/// Every stored capture of some listings, named by key (followed by `VALUES` rows of
-/// `(source, external_id)` and [`EXISTING_TAIL`]); the planner matches content hashes in memory.
-/// The keys drive the join: written as `(source, external_id) IN (VALUES …)`, SQLite scanned
-/// every capture for every statement.
-const EXISTING_HEAD: &str = "WITH k (source, external_id) AS (";
-const EXISTING_TAIL: &str = ") SELECT c.id, l.source, l.external_id, c.content_hash, \
-     c.first_captured_at, c.last_captured_at FROM k \
-     JOIN listings l ON l.source = k.source AND l.external_id = k.external_id \
-     JOIN captures c ON c.listing_id = l.id";
-
-/// Inserts new captures, finding each listing's id by key inside the database: followed by
-/// `VALUES` rows of `(source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd)`,
-/// then [`INSERT_CAPTURES_MIDDLE`], the run id, and [`INSERT_CAPTURES_TAIL`].
-const INSERT_CAPTURES_HEAD: &str =
-    "WITH v (source, external_id, content_hash, first_at, last_at, raw_format, raw_zstd) AS (";
-const INSERT_CAPTURES_MIDDLE: &str = ") INSERT INTO captures (listing_id, content_hash, first_captured_at, \
-     last_captured_at, raw_format, raw_zstd, ingest_run_id) \
-     SELECT l.id, v.content_hash, v.first_at, v.last_at, v.raw_format, v.raw_zstd, ";
-/// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
-const INSERT_CAPTURES_TAIL: &str = " FROM v JOIN listings l ON l.source = v.source AND l.external_id = v.external_id \
-     WHERE true ON CONFLICT (listing_id, content_hash) DO NOTHING";
-
-/// Widens stored capture spans, many at once: followed by `(id, first, last)` value rows and
-/// [`WIDEN_CAPTURES_TAIL`].
-const WIDEN_CAPTURES_HEAD: &str = "WITH v (id, first_at, last_at) AS (";
-const WIDEN_CAPTURES_TAIL: &str = ") UPDATE captures SET first_captured_at = v.first_at, \
-     last_captured_at = v.last_at FROM v WHERE captures.id = v.id";
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        // A transaction abandoned by an error or a cancelled task: roll back now so the write
+        // lock is released at once (rolling back a WAL transaction only drops cached pages).
+        if let Some(conn) = self.writer.as_ref().and_then(|g| g.as_ref()) {
+            let _ = sqlite_writer::rollback(&conn.0);
+        }
+    }
+}
 
 fn ts(text: &str) -> Result<Timestamp> {
     Timestamp::from_storage_text(text)
@@ -165,7 +158,11 @@ impl SqliteStore {
         let migrated = migrations::migrator(migrations::SQLITE).run(&pool).await;
         drop(lock);
         migrated?;
-        Ok(Self { pool, path })
+        Ok(Self {
+            pool,
+            path,
+            writer: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// The database file.
@@ -179,6 +176,7 @@ impl CaptureStore for SqliteStore {
 
     /// Closes the pool, checkpointing the WAL.
     async fn close(&self) {
+        drop(self.writer.lock().await.take());
         self.pool.close().await;
     }
 
@@ -225,12 +223,26 @@ impl CaptureStore for SqliteStore {
 
     /// Opens a write transaction for batches of `run`.
     async fn begin(&self, run: RunId) -> Result<SqliteTx> {
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .context("starting a write transaction")?;
-        Ok(SqliteTx { tx, run })
+        let mut guard = Arc::clone(&self.writer).lock_owned().await;
+        let path = self.path.clone();
+        let guard = tokio::task::spawn_blocking(move || {
+            if guard.is_none() {
+                *guard = Some(WriterConnection(sqlite_writer::open(&path)?));
+            }
+            if let Some(conn) = guard.as_ref() {
+                sqlite_writer::begin(&conn.0)?;
+            }
+            Ok::<_, StoreError>(guard)
+        })
+        .await
+        .map_err(|source| StoreError::Task {
+            context: "starting a write transaction",
+            source,
+        })??;
+        Ok(SqliteTx {
+            writer: Some(guard),
+            run,
+        })
     }
 
     /// Row counts.
@@ -313,119 +325,23 @@ impl CaptureStore for SqliteStore {
 
 impl IngestTx for SqliteTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored spans.
-    async fn write_batch(&mut self, batch: &[ValidCapture]) -> Result<BatchOutcome> {
-        let spans = plan::listing_spans(batch);
-        for chunk in chunks(&spans) {
-            let mut q = QueryBuilder::<Sqlite>::new(UPSERT_LISTINGS_HEAD);
-            q.push_values(chunk, |mut b, span| {
-                b.push_bind(span.source)
-                    .push_bind(span.external_id)
-                    .push_bind(span.first.to_storage_text())
-                    .push_bind(span.last.to_storage_text());
-            });
-            q.push(UPSERT_LISTINGS_TAIL);
-            q.build()
-                .execute(&mut *self.tx)
-                .await
-                .context("upserting listings")?;
-        }
-
-        let mut existing = Vec::new();
-        for chunk in chunks(&spans) {
-            let mut q = QueryBuilder::<Sqlite>::new(EXISTING_HEAD);
-            q.push_values(chunk, |mut b, span| {
-                b.push_bind(span.source).push_bind(span.external_id);
-            });
-            q.push(EXISTING_TAIL);
-            let rows = q
-                .build()
-                .fetch_all(&mut *self.tx)
-                .await
-                .context("looking up stored captures")?;
-            for row in rows {
-                existing.push(Existing {
-                    id: row.get(0),
-                    listing: (row.get(1), row.get(2)),
-                    content_hash: sql::hash_from_row(row.get(3))?,
-                    first: ts(row.get(4))?,
-                    last: ts(row.get(5))?,
-                });
-            }
-        }
-        let (groups, repeats) = plan::capture_groups(batch);
-        let write = plan::plan(groups, repeats, &existing);
-
-        let mut stored = 0;
-        for chunk in chunks(&write.inserts) {
-            let mut q = QueryBuilder::<Sqlite>::new(INSERT_CAPTURES_HEAD);
-            q.push_values(chunk, |mut b, g| {
-                b.push_bind(g.listing.0)
-                    .push_bind(g.listing.1)
-                    .push_bind(&g.capture.content_hash.0[..])
-                    .push_bind(g.first.to_storage_text())
-                    .push_bind(g.last.to_storage_text())
-                    .push_bind(g.capture.raw_format)
-                    .push_bind(g.capture.raw_zstd.as_slice());
-            });
-            q.push(INSERT_CAPTURES_MIDDLE);
-            q.push_bind(self.run.0);
-            q.push(INSERT_CAPTURES_TAIL);
-            stored += q
-                .build()
-                .execute(&mut *self.tx)
-                .await
-                .context("inserting captures")?
-                .rows_affected();
-        }
-        for chunk in chunks(&write.widen) {
-            let mut q = QueryBuilder::<Sqlite>::new(WIDEN_CAPTURES_HEAD);
-            q.push_values(chunk, |mut b, (id, first, last)| {
-                b.push_bind(*id)
-                    .push_bind(first.to_storage_text())
-                    .push_bind(last.to_storage_text());
-            });
-            q.push(WIDEN_CAPTURES_TAIL);
-            q.build()
-                .execute(&mut *self.tx)
-                .await
-                .context("widening captures' time spans")?;
-        }
-        let raced = write.inserts.len() as u64 - stored;
-        Ok(BatchOutcome {
-            stored,
-            duplicates: write.duplicates + raced,
+    async fn write_batch(&mut self, batch: Vec<ValidCapture>) -> Result<BatchOutcome> {
+        let run = self.run;
+        self.with_writer("writing a batch", move |conn| {
+            sqlite_writer::write_batch(conn, run, &batch)
         })
+        .await
     }
 
     /// Commits every batch written in this transaction.
-    async fn commit(self) -> Result<()> {
-        self.tx.commit().await.context("committing a batch")
+    async fn commit(mut self) -> Result<()> {
+        self.with_writer("committing a batch", sqlite_writer::commit)
+            .await
     }
 
     /// Discards every batch written in this transaction.
-    async fn rollback(self) -> Result<()> {
-        self.tx.rollback().await.context("rolling back")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_cover_every_item_in_few_shapes() {
-        for n in [0, 1, 3, 4, 5, 255, 256, 257, 1_999, 2_000] {
-            let items: Vec<usize> = (0..n).collect();
-            let cut: Vec<&[usize]> = chunks(&items).collect();
-            assert_eq!(cut.concat(), items, "n = {n}");
-            assert!(
-                cut.iter().all(|c| CHUNK_SIZES.contains(&c.len())),
-                "n = {n}"
-            );
-            assert!(
-                cut.windows(2).all(|w| w[0].len() >= w[1].len()),
-                "largest first, n = {n}"
-            );
-        }
+    async fn rollback(mut self) -> Result<()> {
+        self.with_writer("rolling back", sqlite_writer::rollback)
+            .await
     }
 }

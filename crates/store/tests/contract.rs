@@ -21,7 +21,7 @@ async fn write(
     batch: &[lantern_core::ValidCapture],
 ) -> lantern_store::BatchOutcome {
     let mut tx = store.begin(run).await.unwrap();
-    let outcome = tx.write_batch(batch).await.unwrap();
+    let outcome = tx.write_batch(batch.to_vec()).await.unwrap();
     tx.commit().await.unwrap();
     outcome
 }
@@ -130,15 +130,52 @@ async fn a_rolled_back_transaction_leaves_nothing() {
         let store = Store::open(&db.target).await.unwrap();
         let run = start(&store).await;
         let mut tx = store.begin(run).await.unwrap();
-        tx.write_batch(&[capture("s", "1", "2026-10-01T00:00:00Z", "a")])
+        tx.write_batch(vec![capture("s", "1", "2026-10-01T00:00:00Z", "a")])
             .await
             .unwrap();
-        tx.write_batch(&[capture("s", "2", "2026-10-01T00:00:00Z", "b")])
+        tx.write_batch(vec![capture("s", "2", "2026-10-01T00:00:00Z", "b")])
             .await
             .unwrap();
         tx.rollback().await.unwrap();
         let counts = store.counts().await.unwrap();
         assert_eq!((counts.listings, counts.captures), (0, 0), "{}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_mid_way_leaves_nothing_and_frees_the_writer() {
+    for db in backends("store contract: dropped transaction").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        {
+            let mut tx = store.begin(run).await.unwrap();
+            tx.write_batch(vec![capture("s", "1", "2026-10-01T00:00:00Z", "a")])
+                .await
+                .unwrap();
+            // Dropped without commit or rollback, as when an ingest fails between batches.
+        }
+        // Bookkeeping goes through another connection: the abandoned write lock must be gone.
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            store.finish_run(run, &RunCounts::default(), RunStatus::Completed),
+        )
+        .await
+        .expect("recording the run waited on the abandoned transaction")
+        .unwrap();
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            write(
+                &store,
+                run,
+                &[capture("s", "2", "2026-10-01T00:00:00Z", "b")],
+            ),
+        )
+        .await
+        .expect("the next transaction waited on the abandoned one");
+        assert_eq!(outcome.stored, 1, "{}", db.backend);
+        let counts = store.counts().await.unwrap();
+        assert_eq!((counts.listings, counts.captures), (1, 1), "{}", db.backend);
         store.close().await;
     }
 }
