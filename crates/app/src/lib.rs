@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod export;
+pub mod geo;
 pub mod ingest;
 
 /// Who is acting: every use case records it (the command line acts as `cli:<login>`).

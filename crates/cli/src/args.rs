@@ -72,6 +72,35 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply pending database migrations and list those applied (they also apply on every start).
     Migrate,
+    /// The bundled West Midlands geography: look up postcodes and places, find them in text.
+    #[command(subcommand)]
+    Geo(GeoCommand),
+}
+
+/// `lantern geo …`: answers are JSON on standard output.
+#[derive(Debug, Subcommand)]
+pub enum GeoCommand {
+    /// Resolve a postcode unit, sector or district (`B5 6DY`, `b56dy`, `WS10 7`, `WS10`), a place,
+    /// neighbourhood, ward, borough or landmark name (`Digbeth`, `B'ham`, `the Bullring`), or a
+    /// point (`52.4758, -1.8875`) to coordinates, borough, ward and precision.
+    #[command(
+        after_help = "Prints one JSON object whose \"outcome\" is found, ambiguous, outside_region or \
+not_found. Exit status: 0 found, 4 any other outcome."
+    )]
+    Lookup {
+        /// What to look up (several words are joined with spaces).
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+    },
+    /// Find postcodes, place names and street phrases in a text, with byte spans and the most
+    /// precise resolution.
+    FindInText {
+        /// The text; read from standard input when absent or `-`.
+        #[arg(value_name = "TEXT")]
+        text: Option<String>,
+    },
+    /// Print the attributions of the bundled open data.
+    About,
 }
 
 /// Arguments of `lantern ingest`.

@@ -21,7 +21,7 @@ use lantern_store::{CaptureStore, Store, Target};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::args::{Cli, Command, ExportArgs, GlobalArgs, IngestArgs};
+use crate::args::{Cli, Command, ExportArgs, GeoCommand, GlobalArgs, IngestArgs};
 
 /// Exit status: every capture accepted (or the command succeeded).
 const EXIT_OK: u8 = 0;
@@ -45,6 +45,9 @@ fn emit(line: std::fmt::Arguments<'_>) {
         std::process::exit(i32::from(EXIT_FAILURE));
     }
 }
+
+/// Exit status: a geography lookup found no single place.
+const EXIT_NOT_FOUND: u8 = 4;
 
 /// `println!` through [`emit`].
 macro_rules! say {
@@ -99,6 +102,39 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => run_ingest(&cli.global, &args).await,
         Command::Export(args) => run_export(&cli.global, &args).await,
         Command::Demo => run_demo(&cli.global).await,
+        Command::Geo(command) => run_geo(command),
+    }
+}
+
+fn run_geo(command: GeoCommand) -> anyhow::Result<u8> {
+    match command {
+        GeoCommand::Lookup { query } => {
+            let lookup = lantern_app::geo::lookup(&query.join(" "))?;
+            say!("{}", serde_json::to_string_pretty(&lookup)?);
+            Ok(if lookup.found().is_some() {
+                EXIT_OK
+            } else {
+                EXIT_NOT_FOUND
+            })
+        }
+        GeoCommand::FindInText { text } => {
+            let text = match text.as_deref() {
+                None | Some("-") => {
+                    let mut buffer = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut buffer)
+                        .context("reading the text from standard input (it must be UTF-8)")?;
+                    buffer
+                }
+                Some(text) => text.to_owned(),
+            };
+            let places = lantern_app::geo::find_in_text(&text)?;
+            say!("{}", serde_json::to_string_pretty(&places)?);
+            Ok(EXIT_OK)
+        }
+        GeoCommand::About => {
+            say!("{}", lantern_app::geo::data_notice().trim_end());
+            Ok(EXIT_OK)
+        }
     }
 }
 

@@ -67,6 +67,29 @@ const NEEDS_CONTEXT: &[&str] = &[
     "norton",
 ];
 
+/// Words that never stand alone as a derived name.
+const GENERIC_WORDS: &[&str] = &[
+    "north",
+    "south",
+    "east",
+    "west",
+    "central",
+    "park",
+    "centre",
+    "town",
+    "great",
+    "little",
+    "upper",
+    "lower",
+    "new",
+    "old",
+    "st",
+    "castle",
+    "kings",
+    "west midlands",
+    "sutton",
+];
+
 /// Why the embedded data could not be read (a build defect: tests load it).
 #[derive(Debug, thiserror::Error)]
 #[error("embedded geography file {file}: {reason}")]
@@ -157,6 +180,8 @@ enum Target {
 pub(crate) struct NameEntry {
     target: Target,
     pub(crate) needs_context: bool,
+    /// For a derived name (see `add_derived_names`): its label in `Gazetteer::labels`.
+    label: Option<u16>,
 }
 
 /// The bundled gazetteer of the seven West Midlands boroughs.
@@ -171,6 +196,8 @@ pub struct Gazetteer {
     places: Vec<Place>,
     landmarks: Vec<Landmark>,
     names: HashMap<String, Vec<NameEntry>>,
+    /// Labels of derived names, as written in the data (`Hall Green`).
+    labels: Vec<String>,
     /// Multi-word names by first word: the rest of each name's words.
     pub(crate) by_first_word: HashMap<String, Vec<Vec<String>>>,
     /// Postcode areas with units here (`B`, `CV`, `DY`, `WS`, `WV`).
@@ -225,6 +252,7 @@ impl Gazetteer {
             places,
             landmarks: Vec::new(),
             names: HashMap::new(),
+            labels: Vec::new(),
             by_first_word: HashMap::new(),
             areas,
         };
@@ -233,6 +261,10 @@ impl Gazetteer {
     }
 
     fn add_name(&mut self, name: &str, target: Target, needs_context: bool) {
+        self.add_entry(name, target, needs_context, None);
+    }
+
+    fn add_entry(&mut self, name: &str, target: Target, needs_context: bool, label: Option<u16>) {
         let key = normalise(name);
         if key.is_empty() {
             return;
@@ -243,6 +275,7 @@ impl Gazetteer {
             entries.push(NameEntry {
                 target,
                 needs_context,
+                label,
             });
         }
     }
@@ -264,30 +297,7 @@ impl Gazetteer {
             let name = self.neighbourhoods[i].name.clone();
             self.add_name(&name, Target::Neighbourhood(i as u16), false);
         }
-        // Parts of composite neighbourhood names ("Hockley & Jewellery Quarter"), where a part
-        // is a name of its own and not yet known.
-        for i in 0..self.neighbourhoods.len() {
-            let name = self.neighbourhoods[i].name.clone();
-            let parts: Vec<&str> = name
-                .split([',', '&'])
-                .flat_map(|p| p.split(" - "))
-                .map(str::trim)
-                .collect();
-            if parts.len() < 2 {
-                continue;
-            }
-            for part in parts {
-                let key = normalise(part);
-                let words = key.split(' ').count();
-                let generic = matches!(
-                    key.as_str(),
-                    "north" | "south" | "east" | "west" | "central" | "park" | "centre" | "town"
-                );
-                if !self.names.contains_key(&key) && !generic && (words >= 2 || key.len() >= 5) {
-                    self.add_name(part, Target::Neighbourhood(i as u16), false);
-                }
-            }
-        }
+        self.add_derived_names();
         self.read_landmarks()?;
         self.read_aliases()?;
         for key in self.names.keys() {
@@ -303,6 +313,69 @@ impl Gazetteer {
             rests.sort_by_key(|rest| std::cmp::Reverse(rest.len()));
         }
         Ok(())
+    }
+
+    /// Names people use for areas the data only names in composites or halves: the parts of
+    /// composite names (`Sparkbrook & Balsall Heath East` gives `Sparkbrook`), and a shared
+    /// beginning of several names in one borough (`Hall Green North` and `Hall Green South` give
+    /// `Hall Green`). A derived name never replaces a real one.
+    fn add_derived_names(&mut self) {
+        let areas: Vec<(String, Target)> = (0..self.wards.len())
+            .map(|i| (self.wards[i].area.name.clone(), Target::Ward(i as u16)))
+            .chain((0..self.neighbourhoods.len()).map(|i| {
+                (
+                    self.neighbourhoods[i].name.clone(),
+                    Target::Neighbourhood(i as u16),
+                )
+            }))
+            .collect();
+        let mut derived: HashMap<String, (String, Vec<Target>)> = HashMap::new();
+        for (name, target) in &areas {
+            let parts: Vec<&str> = name
+                .split([',', '&'])
+                .flat_map(|p| p.split(" - "))
+                .flat_map(|p| p.split(" and "))
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.len() >= 2 {
+                for part in parts {
+                    let entry = derived
+                        .entry(normalise(part))
+                        .or_insert_with(|| (part.to_owned(), Vec::new()));
+                    entry.1.push(*target);
+                }
+            }
+        }
+        let mut by_prefix: HashMap<(String, u8), (String, Vec<Target>)> = HashMap::new();
+        for (name, target) in &areas {
+            let first = name.split([',', '&']).next().unwrap_or_default().trim();
+            if let Some((prefix, _last)) = first.rsplit_once(' ') {
+                let borough = self.target_borough(*target).unwrap_or(u8::MAX);
+                let entry = by_prefix
+                    .entry((normalise(prefix), borough))
+                    .or_insert_with(|| (prefix.to_owned(), Vec::new()));
+                entry.1.push(*target);
+            }
+        }
+        for ((key, _), (label, targets)) in by_prefix {
+            if targets.len() >= 2 {
+                let entry = derived.entry(key).or_insert_with(|| (label, Vec::new()));
+                entry.1.extend(targets);
+            }
+        }
+        for (key, (label, targets)) in derived {
+            let words = key.split(' ').count();
+            let generic = GENERIC_WORDS.contains(&key.as_str());
+            if self.names.contains_key(&key) || generic || (words < 2 && key.len() < 5) {
+                continue;
+            }
+            let label_index = self.labels.len() as u16;
+            self.labels.push(label);
+            for target in targets {
+                self.add_entry(&key, target, false, Some(label_index));
+            }
+        }
     }
 
     fn read_landmarks(&mut self) -> Result<(), GeoDataError> {
@@ -625,7 +698,21 @@ impl Gazetteer {
             }
         }
         if groups.len() == 1 {
-            Lookup::Found(first.clone())
+            let mut found = first.clone();
+            if let Some(label) = entries.iter().find_map(|e| e.label) {
+                // A derived name stands for all its areas: their mean point, one ward only
+                // when they share it.
+                found.matched = self.labels[label as usize].clone();
+                let n = inside.len() as f64;
+                found.point = LatLon {
+                    lat: inside.iter().map(|r| r.point.lat).sum::<f64>() / n,
+                    lon: inside.iter().map(|r| r.point.lon).sum::<f64>() / n,
+                };
+                if inside.iter().any(|r| r.ward != found.ward) {
+                    found.ward = None;
+                }
+            }
+            Lookup::Found(found)
         } else {
             Lookup::Ambiguous {
                 query: query.to_owned(),

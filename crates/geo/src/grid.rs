@@ -8,13 +8,24 @@
 
 use serde::Serialize;
 
-/// A WGS84 position in decimal degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// A WGS84 position in decimal degrees (written to six decimal places, about 0.1 m).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatLon {
     /// Latitude, degrees north.
     pub lat: f64,
     /// Longitude, degrees east (negative west of Greenwich).
     pub lon: f64,
+}
+
+impl Serialize for LatLon {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let round = |x: f64| (x * 1e6).round() / 1e6;
+        let mut s = serializer.serialize_struct("LatLon", 2)?;
+        s.serialize_field("lat", &round(self.lat))?;
+        s.serialize_field("lon", &round(self.lon))?;
+        s.end()
+    }
 }
 
 impl LatLon {

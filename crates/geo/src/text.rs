@@ -103,7 +103,8 @@ const STREET_WORDS: &[(&str, &str)] = &[
 /// Capitalised words that start sentences or phrases and are never part of a street name.
 const NOT_STREET_NAME: &[&str] = &[
     "the", "in", "near", "nr", "at", "on", "off", "by", "from", "just", "located", "visiting", "i",
-    "im", "my", "our", "a", "call", "text", "new", "and", "of", "to",
+    "im", "my", "our", "a", "call", "text", "new", "and", "of", "to", "also", "hi", "we", "come",
+    "visit", "find", "me", "us", "behind", "opposite", "outcall", "incall", "it", "its",
 ];
 
 fn street_word(norm: &str) -> Option<&'static str> {
@@ -341,6 +342,13 @@ fn street_phrases(
         {
             continue;
         }
+        // A road on Lantern's list counts in any case (`broad st`, `Hagley Rd`).
+        if let Some(listed) = listed_street(gazetteer, text, tokens, k, full) {
+            if found.last().is_none_or(|f| f.1 < listed.0) {
+                found.push(listed);
+            }
+            continue;
+        }
         if !tokens.get(k).capitalised && !tokens.get(k).all_upper {
             continue;
         }
@@ -380,4 +388,35 @@ fn street_phrases(
         ));
     }
     found
+}
+
+/// A listed road ending at token `k`, written in any case: the longest of the one to three words
+/// before the street word that names a road on the list.
+fn listed_street(
+    gazetteer: &Gazetteer,
+    text: &str,
+    tokens: &Tokens,
+    k: usize,
+    full: &str,
+) -> Option<(usize, usize, Mention)> {
+    (1..=3.min(k)).rev().find_map(|words| {
+        let first = k - words;
+        if !(first..k).all(|j| only_space_between(text, tokens, j, j + 1)) {
+            return None;
+        }
+        let mut key = String::new();
+        for j in first..k {
+            key.push_str(tokens.norm(j));
+            key.push(' ');
+        }
+        key.push_str(full);
+        let entries = gazetteer.entries(&key)?;
+        let written = &text[tokens.get(first).start..tokens.get(k).end];
+        let lookup = gazetteer.resolve_entries(entries, written);
+        Some((
+            first,
+            k,
+            mention(text, tokens, first, k, MentionKind::Street, lookup),
+        ))
+    })
 }
