@@ -64,6 +64,8 @@ const NEEDS_CONTEXT: &[&str] = &[
     "elford",
     "kingsbury",
     "wall",
+    "greet",
+    "woods",
     "norton",
 ];
 
@@ -88,6 +90,20 @@ const GENERIC_WORDS: &[&str] = &[
     "kings",
     "west midlands",
     "sutton",
+    "university",
+    "hospital",
+    "city centre",
+    "town centre",
+    "station",
+    "airport",
+    "green",
+    "heath",
+    "hill",
+    "wood",
+    "woods",
+    "end",
+    "common",
+    "village",
 ];
 
 /// Why the embedded data could not be read (a build defect: tests load it).
@@ -198,6 +214,9 @@ pub struct Gazetteer {
     names: HashMap<String, Vec<NameEntry>>,
     /// Labels of derived names, as written in the data (`Hall Green`).
     labels: Vec<String>,
+    /// Every name's answer, worked out once when the data is read (point-in-polygon for wards
+    /// is too slow to repeat per mention).
+    resolved: HashMap<String, Lookup>,
     /// Multi-word names by first word: the rest of each name's words.
     pub(crate) by_first_word: HashMap<String, Vec<Vec<String>>>,
     /// Postcode areas with units here (`B`, `CV`, `DY`, `WS`, `WV`).
@@ -253,10 +272,16 @@ impl Gazetteer {
             landmarks: Vec::new(),
             names: HashMap::new(),
             labels: Vec::new(),
+            resolved: HashMap::new(),
             by_first_word: HashMap::new(),
             areas,
         };
         gazetteer.index_names()?;
+        gazetteer.resolved = gazetteer
+            .names
+            .iter()
+            .map(|(key, entries)| (key.clone(), gazetteer.resolve_entries(entries, "")))
+            .collect();
         Ok(gazetteer)
     }
 
@@ -367,7 +392,7 @@ impl Gazetteer {
         for (key, (label, targets)) in derived {
             let words = key.split(' ').count();
             let generic = GENERIC_WORDS.contains(&key.as_str());
-            if self.names.contains_key(&key) || generic || (words < 2 && key.len() < 5) {
+            if self.names.contains_key(&key) || generic || (words < 2 && key.len() < 3) {
                 continue;
             }
             let label_index = self.labels.len() as u16;
@@ -643,7 +668,12 @@ impl Gazetteer {
             key = rest.to_owned();
         }
         match self.names.get(&key) {
-            Some(entries) => self.resolve_entries(entries, query),
+            Some(_) => self
+                .resolve_key(&key, query)
+                .unwrap_or_else(|| Lookup::NotFound {
+                    query: query.to_owned(),
+                    reason: "no answer for this name".into(),
+                }),
             None => Lookup::NotFound {
                 query: query.to_owned(),
                 reason: if key.is_empty() {
@@ -662,8 +692,20 @@ impl Gazetteer {
         self.names.get(key).map(Vec::as_slice)
     }
 
+    /// The answer for a folded name, with `query` as what was asked.
+    pub(crate) fn resolve_key(&self, key: &str, query: &str) -> Option<Lookup> {
+        let mut lookup = self.resolved.get(key)?.clone();
+        match &mut lookup {
+            Lookup::Found(_) => {}
+            Lookup::Ambiguous { query: q, .. }
+            | Lookup::OutsideRegion { query: q, .. }
+            | Lookup::NotFound { query: q, .. } => query.clone_into(q),
+        }
+        Some(lookup)
+    }
+
     /// Resolves a name's entries: one place when they agree, candidates when they do not.
-    pub(crate) fn resolve_entries(&self, entries: &[NameEntry], query: &str) -> Lookup {
+    fn resolve_entries(&self, entries: &[NameEntry], query: &str) -> Lookup {
         let mut resolutions: Vec<(Target, Option<Resolution>)> = entries
             .iter()
             .map(|e| (e.target, self.target_resolution(e.target)))

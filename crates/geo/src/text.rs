@@ -73,12 +73,13 @@ const CUES_BEFORE: &[&str] = &[
     "towards",
     "central",
     "between",
-    "and",
 ];
 /// Words before which a phrase is read as a place.
 const CUES_AFTER: &[&str] = &[
     "area", "areas", "centre", "center", "town", "village", "station", "based", "side",
 ];
+/// Names that are acronyms, read only when written in capitals.
+const ACRONYMS: &[&str] = &["nec", "bhx"];
 /// Street words, with their full forms.
 const STREET_WORDS: &[(&str, &str)] = &[
     ("road", "road"),
@@ -121,6 +122,8 @@ pub fn find_in_text(gazetteer: &Gazetteer, text: &str) -> TextPlaces {
     let streets = street_phrases(gazetteer, text, &tokens);
     let mut s = 0;
     let mut i = 0;
+    // The last token of the latest place mention: a list of places continues it.
+    let mut last_place_end: Option<usize> = None;
     while i < tokens.len() {
         while s < streets.len() && streets[s].0 < i {
             s += 1;
@@ -129,17 +132,21 @@ pub fn find_in_text(gazetteer: &Gazetteer, text: &str) -> TextPlaces {
             && *first == i
         {
             mentions.push(street.clone());
+            last_place_end = Some(*last);
             i = last + 1;
             s += 1;
             continue;
         }
-        if let Some((taken, mention)) = postcode_at(gazetteer, text, &tokens, i) {
+        let after_place = last_place_end.is_some_and(|end| continues_list(text, &tokens, end, i));
+        if let Some((taken, mention)) = postcode_at(gazetteer, text, &tokens, i, after_place) {
             mentions.push(mention);
+            last_place_end = Some(i + taken - 1);
             i += taken;
             continue;
         }
-        if let Some((taken, mention)) = name_at(gazetteer, text, &tokens, i) {
+        if let Some((taken, mention)) = name_at(gazetteer, text, &tokens, i, after_place) {
             mentions.push(mention);
+            last_place_end = Some(i + taken - 1);
             i += taken;
             continue;
         }
@@ -154,6 +161,20 @@ pub fn find_in_text(gazetteer: &Gazetteer, text: &str) -> TextPlaces {
         })
         .cloned();
     TextPlaces { mentions, best }
+}
+
+/// Whether token `i` continues a list of places whose last one ended at token `end`:
+/// `Hillfields, Radford`, `Hillfields and Radford`, `Hillfields / Radford`.
+fn continues_list(text: &str, tokens: &Tokens, end: usize, i: usize) -> bool {
+    let gap = |a: usize, b: usize| &text[tokens.get(a).end..tokens.get(b).start];
+    if i == end + 1 {
+        let g = gap(end, i);
+        return g.trim().chars().all(|c| c == ',' || c == '/') && !g.trim().is_empty();
+    }
+    i == end + 2
+        && matches!(tokens.norm(end + 1), "and" | "or")
+        && gap(end, end + 1).trim().is_empty()
+        && gap(end + 1, i).trim().is_empty()
 }
 
 fn only_space_between(text: &str, tokens: &Tokens, a: usize, b: usize) -> bool {
@@ -194,6 +215,7 @@ fn postcode_at(
     text: &str,
     tokens: &Tokens,
     i: usize,
+    after_place: bool,
 ) -> Option<(usize, Mention)> {
     let token = tokens.get(i);
     let word = &text[token.start..token.end];
@@ -237,15 +259,21 @@ fn postcode_at(
     if i > 0 && matches!(tokens.norm(i - 1), "vitamin" | "vit") {
         return None;
     }
-    if !token.all_upper && !has_cue_before(tokens, i) && !has_cue_after(tokens, i) {
-        return None;
-    }
+    let cued = after_place || has_cue_before(tokens, i) || has_cue_after(tokens, i);
     if let Some(sector) = next
         && sector.len() == 1
         && sector.as_bytes()[0].is_ascii_digit()
+        && (cued || token.all_upper)
     {
         let postcode = Postcode::Sector(outward, sector.as_bytes()[0] - b'0');
         return found(2, postcode, MentionKind::PostcodeSector);
+    }
+    // A district alone needs a cue or a place name next to it: `B4` is also "before".
+    let place_follows = i + 1 < tokens.len()
+        && tokens.get(i + 1).capitalised
+        && gazetteer.by_first_word.contains_key(tokens.norm(i + 1));
+    if !(cued || token.all_upper && place_follows) {
+        return None;
     }
     found(
         1,
@@ -260,6 +288,7 @@ fn name_at(
     text: &str,
     tokens: &Tokens,
     i: usize,
+    after_place: bool,
 ) -> Option<(usize, Mention)> {
     let rests = gazetteer.by_first_word.get(tokens.norm(i))?;
     for rest in rests {
@@ -291,20 +320,18 @@ fn name_at(
         let needs_context = entries.iter().all(|e| e.needs_context);
         if needs_context
             && !(tokens.get(i).capitalised
-                && (has_cue_before(tokens, i) || has_cue_after(tokens, last)))
+                && (after_place || has_cue_before(tokens, i) || has_cue_after(tokens, last)))
         {
             continue;
         }
-        // Short all-capital names (`NEC`, `BHX`) must be written in capitals.
+        // Acronyms (`NEC`, `BHX`) must be written in capitals.
         let written = &text[tokens.get(i).start..tokens.get(last).end];
-        if key.len() <= 3
-            && rest.is_empty()
-            && !tokens.get(i).all_upper
-            && !matches!(key.as_str(), "cov")
-        {
+        if ACRONYMS.contains(&key.as_str()) && !tokens.get(i).all_upper {
             continue;
         }
-        let lookup = gazetteer.resolve_entries(entries, written);
+        let Some(lookup) = gazetteer.resolve_key(&key, written) else {
+            continue;
+        };
         return Some((
             rest.len() + 1,
             mention(text, tokens, i, last, MentionKind::Name, lookup),
@@ -372,8 +399,8 @@ fn street_phrases(
         }
         key.push_str(full);
         let written = &text[tokens.get(first).start..tokens.get(k).end];
-        let lookup = match gazetteer.entries(&key) {
-            Some(entries) => gazetteer.resolve_entries(entries, written),
+        let lookup = match gazetteer.resolve_key(&key, written) {
+            Some(lookup) => lookup,
             None => Lookup::NotFound {
                 query: written.to_owned(),
                 reason:
@@ -410,9 +437,8 @@ fn listed_street(
             key.push(' ');
         }
         key.push_str(full);
-        let entries = gazetteer.entries(&key)?;
         let written = &text[tokens.get(first).start..tokens.get(k).end];
-        let lookup = gazetteer.resolve_entries(entries, written);
+        let lookup = gazetteer.resolve_key(&key, written)?;
         Some((
             first,
             k,
