@@ -328,6 +328,9 @@ fn every_command_has_help() {
         vec!["export", "--help"],
         vec!["migrate", "--help"],
         vec!["demo", "--help"],
+        vec!["geo", "--help"],
+        vec!["geo", "lookup", "--help"],
+        vec!["geo", "find-in-text", "--help"],
     ] {
         let out = Command::cargo_bin("lantern")
             .unwrap()
@@ -504,5 +507,100 @@ async fn a_killed_ingest_rerun_ends_with_exactly_the_right_data() {
             "{}: store after kill and re-run differs from a clean run",
             db.backend
         );
+    }
+}
+
+fn geo(args: &[&str], stdin: Option<&str>) -> (Option<i32>, serde_json::Value) {
+    let mut cmd = Command::cargo_bin("lantern").unwrap();
+    cmd.arg("geo").args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = cmd.output().unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out.stdout)));
+    (out.status.code(), json)
+}
+
+#[test]
+fn geo_lookup_prints_json_and_says_when_nothing_is_found() {
+    let (code, json) = geo(&["lookup", "b56dy"], None);
+    assert_eq!(code, Some(0));
+    assert_eq!(json["outcome"], "found");
+    assert_eq!(json["matched"], "B5 6DY");
+    assert_eq!(json["precision"], "postcode_unit");
+    assert_eq!(json["borough"]["code"], "E08000025");
+    assert!(json["point"]["lat"].as_f64().unwrap() > 52.47);
+
+    let (code, json) = geo(&["lookup", "WS10"], None);
+    assert_eq!(code, Some(0));
+    assert!(
+        json["borough"].is_null(),
+        "a split district has no single borough"
+    );
+    assert_eq!(json["boroughs"].as_array().unwrap().len(), 2);
+
+    let (code, json) = geo(&["lookup", "Jewellery", "Quarter"], None);
+    assert_eq!((code, json["outcome"].as_str()), (Some(0), Some("found")));
+
+    let (code, json) = geo(&["lookup", "SW1A 1AA"], None);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (Some(4), Some("outside_region"))
+    );
+    let (code, json) = geo(&["lookup", "Atlantis"], None);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (Some(4), Some("not_found"))
+    );
+    let (code, json) = geo(&["lookup", "Willenhall"], None);
+    assert_eq!(
+        (code, json["outcome"].as_str()),
+        (Some(4), Some("ambiguous"))
+    );
+}
+
+#[test]
+fn geo_find_in_text_reads_arguments_and_standard_input() {
+    let sentence = "New in Digbeth, incall B5 6DY";
+    for (args, stdin) in [
+        (vec!["find-in-text", sentence], None),
+        (vec!["find-in-text"], Some(sentence)),
+        (vec!["find-in-text", "-"], Some(sentence)),
+    ] {
+        let (code, json) = geo(&args, stdin);
+        assert_eq!(code, Some(0), "{args:?}");
+        let mentions = json["mentions"].as_array().unwrap();
+        let spans: Vec<(u64, u64, &str)> = mentions
+            .iter()
+            .map(|m| {
+                (
+                    m["start"].as_u64().unwrap(),
+                    m["end"].as_u64().unwrap(),
+                    m["text"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(spans, [(7, 14, "Digbeth"), (23, 29, "B5 6DY")], "{args:?}");
+        assert_eq!(json["best"]["matched"], "B5 6DY");
+    }
+}
+
+#[test]
+fn geo_about_prints_the_required_attributions() {
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args(["geo", "about"])
+        .output()
+        .unwrap();
+    let notice = text(&out.stdout);
+    for attribution in [
+        "Contains OS data © Crown copyright and database right 2025",
+        "Royal Mail",
+        "Office for National Statistics",
+        "Open Parliament Licence",
+        "GeoNames",
+    ] {
+        assert!(notice.contains(attribution), "missing {attribution:?}");
     }
 }
