@@ -55,15 +55,60 @@ fn main() {
     scan("place-dense text (test sentences)", gazetteer, &dense);
     // Advert-like: about 1 KB bodies of advert filler words with one test sentence each.
     const FILLER: &[&str] = &[
-        "genuine", "happy", "incall", "outcall", "available", "new", "pics", "call", "text",
-        "discreet", "friendly", "clean", "private", "parking", "tonight", "today", "welcome",
-        "gentlemen", "relaxed", "smile", "appointment", "only", "no", "withheld", "numbers",
-        "quiet", "easy", "find", "station", "near", "location", "photos", "real", "me", "Hi,",
-        "I'm", "Mia,", "25.", "£80", "30min", "1hr", "24/7", "07700", "900123", "x",
+        "genuine",
+        "happy",
+        "incall",
+        "outcall",
+        "available",
+        "new",
+        "pics",
+        "call",
+        "text",
+        "discreet",
+        "friendly",
+        "clean",
+        "private",
+        "parking",
+        "tonight",
+        "today",
+        "welcome",
+        "gentlemen",
+        "relaxed",
+        "smile",
+        "appointment",
+        "only",
+        "no",
+        "withheld",
+        "numbers",
+        "quiet",
+        "easy",
+        "find",
+        "station",
+        "near",
+        "location",
+        "photos",
+        "real",
+        "me",
+        "Hi,",
+        "I'm",
+        "Mia,",
+        "25.",
+        "£80",
+        "30min",
+        "1hr",
+        "24/7",
+        "07700",
+        "900123",
+        "x",
     ];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let mut advert = String::new();
-    for (i, sentence) in sentences.iter().cycle().take(sentences.len() * 3).enumerate() {
+    for (i, sentence) in sentences
+        .iter()
+        .cycle()
+        .take(sentences.len() * 3)
+        .enumerate()
+    {
         for _ in 0..150 {
             state ^= state << 13;
             state ^= state >> 7;
@@ -76,7 +121,11 @@ fn main() {
             advert.push_str(". ");
         }
     }
-    scan("advert-like text (filler, a place sentence per 2 KB)", gazetteer, &advert);
+    scan(
+        "advert-like text (filler, a place sentence per 2 KB)",
+        gazetteer,
+        &advert,
+    );
 }
 
 /// Scans about 50 MB of `page`, repeated, and prints the rate.
@@ -85,7 +134,9 @@ fn scan(name: &str, gazetteer: &Gazetteer, page: &str) {
     let started = Instant::now();
     let mut mentions = 0;
     for _ in 0..repeats {
-        mentions += black_box(find_in_text(gazetteer, black_box(page))).mentions.len();
+        mentions += black_box(find_in_text(gazetteer, black_box(page)))
+            .mentions
+            .len();
     }
     let seconds = started.elapsed().as_secs_f64();
     let bytes = (repeats * page.len()) as f64;
