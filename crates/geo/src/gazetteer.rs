@@ -513,6 +513,27 @@ impl Gazetteer {
             .map(|b| b.polygon.distance_to_boundary_m(point))
     }
 
+    /// Towns, villages and neighbourhoods inside the seven boroughs: `(name, borough code,
+    /// point)`. Composite neighbourhood names (`Hockley & Jewellery Quarter`) are left out.
+    pub fn area_names(&self) -> Vec<(&str, &str, LatLon)> {
+        let places = self.places.iter().filter_map(|p| {
+            p.borough
+                .map(|b| (p.name.as_str(), self.boroughs[b as usize].area.code.as_str(), p.point))
+        });
+        let neighbourhoods = self
+            .neighbourhoods
+            .iter()
+            .filter(|n| !n.name.contains(['&', ',', '-']))
+            .map(|n| {
+                (
+                    n.name.as_str(),
+                    self.boroughs[n.borough as usize].area.code.as_str(),
+                    n.point,
+                )
+            });
+        places.chain(neighbourhoods).collect()
+    }
+
     /// Every postcode unit with its point and stated borough and ward codes (for checks).
     pub fn units(&self) -> impl Iterator<Item = (String, LatLon, &str, &str)> + '_ {
         self.units.iter().map(|u| {

@@ -26,7 +26,7 @@ use crate::{CaptureStore, IngestTx, migrations, sql};
 pub const DATABASE_FILE: &str = "lantern.sqlite3";
 
 /// A store in one SQLite file: a sqlx pool for reads and bookkeeping, and one ingest writer
-/// connection (see [`crate::sqlite_writer`]), opened on first use and kept for its page cache.
+/// connection (module `sqlite_writer`), opened on first use and kept for its page cache.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
