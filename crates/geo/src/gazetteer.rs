@@ -517,8 +517,13 @@ impl Gazetteer {
     /// point)`. Composite neighbourhood names (`Hockley & Jewellery Quarter`) are left out.
     pub fn area_names(&self) -> Vec<(&str, &str, LatLon)> {
         let places = self.places.iter().filter_map(|p| {
-            p.borough
-                .map(|b| (p.name.as_str(), self.boroughs[b as usize].area.code.as_str(), p.point))
+            p.borough.map(|b| {
+                (
+                    p.name.as_str(),
+                    self.boroughs[b as usize].area.code.as_str(),
+                    p.point,
+                )
+            })
         });
         let neighbourhoods = self
             .neighbourhoods
