@@ -77,6 +77,38 @@ fn write_line<T: serde::Serialize>(out: &mut dyn Write, record: &T) -> io::Resul
     out.write_all(b"\n")
 }
 
+/// Calls `f` with the advert record of every listing, in `(source, external_id)` order; returns
+/// how many. The evaluator reads the analysis through this, as the export does.
+pub async fn for_each_advert(
+    store: &Store,
+    f: &mut dyn FnMut(AdvertRecord) -> io::Result<()>,
+) -> Result<u64, ExportError> {
+    let mut count = 0u64;
+    store
+        .for_each_listing(&mut |listing| {
+            count += 1;
+            let Contacts { phones, emails } = contacts(&listing)?;
+            // Until linking (issue 6) groups listings, each listing is a cluster of one.
+            let cluster = singleton_cluster_id(&listing.source, &listing.external_id);
+            f(AdvertRecord {
+                source: listing.source,
+                external_id: listing.external_id,
+                cluster,
+                locations: Vec::new(),
+                phones,
+                emails,
+                first_seen: listing.first_seen,
+                last_seen: listing.last_seen,
+                risk: 0.0,
+                risk_band: RiskBand::Low,
+                reasons: Vec::new(),
+                assessed: false,
+            })
+        })
+        .await?;
+    Ok(count)
+}
+
 /// Writes one export as JSON Lines to `out`; returns the number of lines.
 pub async fn export(
     store: &Store,
@@ -89,49 +121,27 @@ pub async fn export(
         out.flush()?;
         return Ok(0);
     }
-    let mut lines = 0u64;
-    store
-        .for_each_listing(&mut |listing| {
-            lines += 1;
-            let Contacts { phones, emails } = contacts(&listing)?;
-            // Until linking (issue 6) groups listings, each listing is a cluster of one.
-            let cluster = singleton_cluster_id(&listing.source, &listing.external_id);
-            let (risk, risk_band, reasons, assessed) = (0.0, RiskBand::Low, Vec::new(), false);
-            if kind == ExportKind::Clusters {
-                let (first_seen, last_seen) = (listing.first_seen, listing.last_seen);
-                let (locations, places) = (Vec::new(), Vec::new());
-                let record = ClusterRecord {
-                    cluster,
-                    size: 1,
-                    phones,
-                    locations,
-                    places,
-                    first_seen,
-                    last_seen,
-                    risk,
-                    risk_band,
-                    reasons,
-                    assessed,
-                };
-                return write_line(out, &record);
-            }
-            let record = AdvertRecord {
-                source: listing.source,
-                external_id: listing.external_id,
-                cluster,
+    let lines = for_each_advert(store, &mut |advert| {
+        if kind == ExportKind::Clusters {
+            // Until linking, each advert is its own cluster.
+            let record = ClusterRecord {
+                cluster: advert.cluster,
+                size: 1,
+                phones: advert.phones,
                 locations: Vec::new(),
-                phones,
-                emails,
-                first_seen: listing.first_seen,
-                last_seen: listing.last_seen,
-                risk,
-                risk_band,
-                reasons,
-                assessed,
+                places: Vec::new(),
+                first_seen: advert.first_seen,
+                last_seen: advert.last_seen,
+                risk: advert.risk,
+                risk_band: advert.risk_band,
+                reasons: advert.reasons,
+                assessed: advert.assessed,
             };
-            write_line(out, &record)
-        })
-        .await?;
+            return write_line(out, &record);
+        }
+        write_line(out, &advert)
+    })
+    .await?;
     out.flush()?;
     Ok(lines)
 }

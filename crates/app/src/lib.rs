@@ -2,9 +2,11 @@
 //! command line and the web server call these and nothing below them.
 
 pub mod demo;
+pub mod evaluate;
 pub mod export;
 pub mod geo;
 pub mod ingest;
+pub mod simulate;
 
 /// Who is acting: every use case records it (the command line acts as `cli:<login>`).
 #[derive(Debug, Clone, PartialEq, Eq)]

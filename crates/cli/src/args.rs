@@ -72,9 +72,45 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply pending database migrations and list those applied (they also apply on every start).
     Migrate,
+    /// Write a simulated region's adverts over weeks with their ground truth: captures.jsonl in
+    /// the capture format, and truth/ (who controls each listing, which worker, which premises,
+    /// whether exploitative). Deterministic for a seed.
+    Simulate(SimulateArgs),
+    /// Score the store's analysis against a simulated scenario's ground truth: phone extraction,
+    /// clustering against controllers (pairwise and B-cubed), new locations, risk; beside trivial
+    /// baselines. Prints a table and writes JSON.
+    Eval(EvalArgs),
     /// The bundled West Midlands geography: look up postcodes and places, find them in text.
     #[command(subcommand)]
     Geo(GeoCommand),
+}
+
+/// Arguments of `lantern simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Same seed, same scenario, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Listings to write (cross-posts count as listings).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub listings: u64,
+    /// Weeks covered.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=520))]
+    pub weeks: u32,
+    /// Directory to write (created if needed; files in it are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `lantern eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A directory written by `lantern simulate` (its truth/ is read).
+    #[arg(long, value_name = "DIR")]
+    pub truth: PathBuf,
+    /// Where to write the JSON report [default: DIR/eval.json].
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// `lantern geo …`: answers are JSON on standard output.

@@ -21,7 +21,9 @@ use lantern_store::{CaptureStore, Store, Target};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::args::{Cli, Command, ExportArgs, GeoCommand, GlobalArgs, IngestArgs};
+use crate::args::{
+    Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs, IngestArgs, SimulateArgs,
+};
 
 /// Exit status: every capture accepted (or the command succeeded).
 const EXIT_OK: u8 = 0;
@@ -103,7 +105,51 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(args) => run_export(&cli.global, &args).await,
         Command::Demo => run_demo(&cli.global).await,
         Command::Geo(command) => run_geo(command),
+        Command::Simulate(args) => run_simulate(&args),
+        Command::Eval(args) => run_eval(&cli.global, &args).await,
     }
+}
+
+async fn run_eval(global: &GlobalArgs, args: &EvalArgs) -> anyhow::Result<u8> {
+    let store = open_store(global).await?;
+    let report = lantern_app::evaluate::evaluate(&store, &args.truth).await;
+    store.close().await;
+    let report = report?;
+    say!("{}", report.table().trim_end());
+    let json_path = args
+        .json
+        .clone()
+        .unwrap_or_else(|| args.truth.join("eval.json"));
+    let json = serde_json::to_string_pretty(&report)?;
+    std::fs::write(&json_path, format!("{json}\n"))
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    say!("\nJSON report: {}", json_path.display());
+    Ok(EXIT_OK)
+}
+
+fn run_simulate(args: &SimulateArgs) -> anyhow::Result<u8> {
+    let scenario = lantern_sim::Scenario::new(args.seed, args.listings, args.weeks);
+    let started = std::time::Instant::now();
+    let summary = lantern_app::simulate::write_scenario(&scenario, &args.out)?;
+    let [independent, venue, network] = summary.controllers;
+    say!(
+        "wrote {} listings ({} captures) by {} controllers ({independent} independent, {venue} venues, \
+         {network} networks) at {} premises to {} in {:.1}s",
+        summary.listings,
+        summary.captures,
+        independent + venue + network,
+        summary.premises,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    if summary.random_phone_numbers {
+        eprintln!(
+            "warning: more phone numbers were needed than Ofcom's drama ranges hold; the scenario \
+             also uses random UK mobile numbers that may belong to real people. Do not commit or \
+             share it (see README.txt in the output)."
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 fn run_geo(command: GeoCommand) -> anyhow::Result<u8> {
@@ -263,14 +309,19 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
     say!("Lantern demonstration: the main job on the embedded default.");
     let store = open_store(global).await?;
     say!("Store: {} ({})", store.backend(), describe_target(global));
-    let request = match lantern_app::demo::prepare(&global.data_dir) {
-        Ok(r) => r,
+    let (request, scenario, scenario_dir) = match lantern_app::demo::prepare(&global.data_dir) {
+        Ok(prepared) => prepared,
         Err(e) => return Ok(exit_code_for(Err(e))),
     };
+    let [independent, venue, network] = scenario.controllers;
     say!(
-        "Ingesting the bundled sample ({} invented captures)...",
-        lantern_app::demo::SAMPLE_CAPTURES.lines().count()
+        "Simulated {} listings ({} captures) by {independent} independent workers, {venue} venues \
+         and {network} exploitative networks over 6 weeks, with their ground truth, in {}.",
+        scenario.listings,
+        scenario.captures,
+        scenario_dir.display()
     );
+    say!("Ingesting the captures...");
     let mut reporter = progress::RejectionPrinter::new(20);
     let result = ingest(
         &store,
@@ -288,8 +339,12 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
         counts.captures,
         counts.runs
     );
+    say!("\nHow the analysis scores against the scenario's truth (`lantern eval`):\n");
+    let report = lantern_app::evaluate::evaluate(&store, &scenario_dir).await?;
+    say!("{}", report.table().trim_end());
     say!(
-        "Next: `lantern export adverts` writes one JSON line per listing; run `lantern --help` for more."
+        "\nNext: `lantern export adverts` writes one JSON line per listing; \
+         `lantern geo find-in-text \"...\"` finds places; `lantern --help` for more."
     );
     let _ = std::io::stdout().flush();
     store.close().await;

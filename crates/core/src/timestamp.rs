@@ -50,6 +50,21 @@ impl Timestamp {
         Self::from_datetime(OffsetDateTime::now_utc()).unwrap_or(Self(OffsetDateTime::UNIX_EPOCH))
     }
 
+    /// The instant `micros` microseconds after the Unix epoch.
+    pub fn from_unix_micros(micros: i64) -> Result<Self, TimestampError> {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+            .map_err(|e| TimestampError::NotRfc3339(e.to_string()))?;
+        Self::from_datetime(at)
+    }
+
+    /// This instant plus `seconds` seconds.
+    pub fn plus_seconds(self, seconds: i64) -> Result<Self, TimestampError> {
+        Self::from_unix_micros(
+            self.unix_micros()
+                .saturating_add(seconds.saturating_mul(1_000_000)),
+        )
+    }
+
     /// Microseconds since the Unix epoch.
     pub fn unix_micros(self) -> i64 {
         (self.0.unix_timestamp_nanos() / 1_000) as i64
