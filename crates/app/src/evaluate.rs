@@ -41,6 +41,14 @@ struct TruthListing {
     phones: String,
 }
 
+/// One premises of `truth/premises.csv` (the columns the evaluator needs).
+#[derive(Debug, Deserialize)]
+struct TruthPremises {
+    postcode: String,
+    first_week: u32,
+    last_week: u32,
+}
+
 /// What the analysis said about one listing.
 struct Predicted {
     cluster: String,
@@ -90,14 +98,17 @@ pub struct EvalReport {
     pub phones: DetectionScores,
     /// Clustering against controllers.
     pub clusters: ClusterReport,
+    /// Postcode units first used by any premises in the scenario's last week (what new-location
+    /// detection should find).
+    pub new_locations_in_truth: u64,
     /// New-location detection for the last week; `None` until the analysis reports locations.
     pub new_locations: Option<DetectionScores>,
     /// Risk; `None` until the analysis scores listings.
     pub risk: Option<RiskReport>,
 }
 
-fn read_truth(dir: &Path) -> Result<Vec<TruthListing>, EvalError> {
-    let path = dir.join(files::LISTINGS);
+fn read_truth<T: serde::de::DeserializeOwned>(dir: &Path, file: &str) -> Result<Vec<T>, EvalError> {
+    let path = dir.join(file);
     let error = |reason: String| EvalError::Truth {
         path: path.clone(),
         reason,
@@ -112,7 +123,9 @@ fn read_truth(dir: &Path) -> Result<Vec<TruthListing>, EvalError> {
 
 /// Scores the store's analysis against the scenario in `truth_dir`.
 pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, EvalError> {
-    let truth = read_truth(truth_dir)?;
+    let truth: Vec<TruthListing> = read_truth(truth_dir, files::LISTINGS)?;
+    let premises: Vec<TruthPremises> = read_truth(truth_dir, files::PREMISES)?;
+    let new_locations_in_truth = new_postcodes_in_last_week(&premises).len() as u64;
     let mut predicted: HashMap<(String, String), Predicted> = HashMap::new();
     for_each_advert(store, &mut |advert| {
         predicted.insert(
@@ -201,9 +214,25 @@ pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, Eva
         extra_listings: extra,
         phones,
         clusters,
+        new_locations_in_truth,
         new_locations: None,
         risk,
     })
+}
+
+/// Postcode units where premises were first used in the last week and never before.
+fn new_postcodes_in_last_week(premises: &[TruthPremises]) -> std::collections::BTreeSet<&str> {
+    let last = premises.iter().map(|p| p.last_week).max().unwrap_or(0);
+    let used_before: std::collections::HashSet<&str> = premises
+        .iter()
+        .filter(|p| p.first_week < last)
+        .map(|p| p.postcode.as_str())
+        .collect();
+    premises
+        .iter()
+        .filter(|p| p.first_week == last && !used_before.contains(p.postcode.as_str()))
+        .map(|p| p.postcode.as_str())
+        .collect()
 }
 
 fn listing_key(t: &TruthListing) -> String {
@@ -287,8 +316,11 @@ impl EvalReport {
                 "new locations, last week: precision {:.3}  recall {:.3}\n",
                 d.scores.precision, d.scores.recall
             )),
-            None => out
-                .push_str("new locations: not assessed (the analysis reports no locations yet)\n"),
+            None => out.push_str(&format!(
+                "new locations, last week: not assessed (the analysis reports no locations yet; \
+                 the truth has {})\n",
+                self.new_locations_in_truth
+            )),
         }
         match &self.risk {
             Some(r) => out.push_str(&format!(
@@ -301,5 +333,57 @@ impl EvalReport {
             None => out.push_str("risk: not assessed (the analysis has scored no listing yet)\n"),
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn premises(postcode: &str, first_week: u32, last_week: u32) -> TruthPremises {
+        TruthPremises {
+            postcode: postcode.into(),
+            first_week,
+            last_week,
+        }
+    }
+
+    #[test]
+    fn new_locations_are_postcodes_first_used_in_the_last_week() {
+        let list = [
+            premises("B5 6DY", 0, 3),
+            premises("B1 1AA", 3, 3),
+            premises("B5 6DY", 3, 3), // used before: not new
+            premises("WS10 7AD", 2, 2),
+            premises("WV1 1AA", 3, 3),
+        ];
+        let new: Vec<&str> = new_postcodes_in_last_week(&list).into_iter().collect();
+        assert_eq!(new, ["B1 1AA", "WV1 1AA"]);
+        assert!(new_postcodes_in_last_week(&[]).is_empty());
+    }
+
+    #[test]
+    fn phones_link_listings_into_components() {
+        let t = TruthListing {
+            source: "s".into(),
+            external_id: "1".into(),
+            controller: 1,
+            controller_kind: "independent".into(),
+            exploitative: false,
+            phones: String::new(),
+        };
+        let p = |phones: &[&str]| Predicted {
+            cluster: String::new(),
+            phones: phones.iter().map(|s| (*s).to_owned()).collect(),
+            risk: 0.0,
+            band: RiskBand::Low,
+            assessed: false,
+        };
+        let (a, b, c, d) = (p(&["+1", "+2"]), p(&["+2"]), p(&["+3"]), p(&[]));
+        let scored = [(&t, &a), (&t, &b), (&t, &c), (&t, &d)];
+        let components = phone_components(&scored);
+        assert_eq!(components[0], components[1]);
+        assert_ne!(components[0], components[2]);
+        assert_ne!(components[2], components[3]);
     }
 }

@@ -513,6 +513,15 @@ impl Gazetteer {
             .map(|b| b.polygon.distance_to_boundary_m(point))
     }
 
+    /// The main roads on Lantern's list, each with the point of the area it lies in.
+    pub fn streets(&self) -> Vec<(&str, LatLon)> {
+        self.landmarks
+            .iter()
+            .filter(|l| l.street)
+            .filter_map(|l| Some((l.name.as_str(), self.target_resolution(l.within)?.point)))
+            .collect()
+    }
+
     /// Towns, villages and neighbourhoods inside the seven boroughs: `(name, borough code,
     /// point)`. Composite neighbourhood names (`Hockley & Jewellery Quarter`) are left out.
     pub fn area_names(&self) -> Vec<(&str, &str, LatLon)> {

@@ -17,6 +17,7 @@ const SECONDS_PER_WEEK: u64 = 7 * 24 * 3600;
 
 /// A postcode unit the simulator can place premises at.
 struct Spot {
+    point: lantern_geo::LatLon,
     postcode: String,
     district: String,
     borough: String,
@@ -27,6 +28,8 @@ struct Spot {
 struct Places {
     spots: Vec<Spot>,
     names: Vec<String>,
+    /// Main roads with the point of the area each lies in.
+    streets: Vec<(String, lantern_geo::LatLon)>,
 }
 
 impl Places {
@@ -52,6 +55,7 @@ impl Places {
                     .map_or(0, |(i, _)| i);
                 let district = postcode.split(' ').next().unwrap_or_default().to_owned();
                 Spot {
+                    point,
                     postcode,
                     district,
                     borough: borough.to_owned(),
@@ -59,7 +63,16 @@ impl Places {
                 }
             })
             .collect();
-        Self { spots, names }
+        let streets = gazetteer
+            .streets()
+            .into_iter()
+            .map(|(name, point)| (name.to_owned(), point))
+            .collect();
+        Self {
+            spots,
+            names,
+            streets,
+        }
     }
 
     /// A random spot's index.
@@ -79,6 +92,17 @@ impl Places {
 
     fn name(&self, spot: &Spot) -> &str {
         &self.names[spot.place]
+    }
+
+    /// A main road within 2 km of the spot, if the list has one.
+    fn street_near(&self, rng: &mut Rng, spot: &Spot) -> Option<&str> {
+        let near: Vec<&str> = self
+            .streets
+            .iter()
+            .filter(|(_, point)| point.distance_m(spot.point) < 2_000.0)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        (!near.is_empty()).then(|| *rng.pick(&near))
     }
 }
 
@@ -461,6 +485,12 @@ impl World<'_> {
             && !template_has_phone
         {
             body.push_str(&format!(" Call {p}."));
+        }
+        if controller.kind != ControllerKind::Network
+            && rng.chance(0.2)
+            && let Some(street) = self.places.street_near(rng, plan.spot)
+        {
+            body.push_str(&format!(" Just off {street}."));
         }
         let decoy_postcode = &plan.spot.district;
         body.push(' ');

@@ -151,6 +151,10 @@ fn every_hard_case_and_obfuscation_class_is_present() {
     assert!(obscured(ControllerKind::Network) > 2.0 * obscured(ControllerKind::Independent));
     // Decoys: prices, times, heights, sizes, 24/7 and postcodes appear in bodies.
     let bodies = memory.captures.join("\n");
+    assert!(
+        bodies.contains("Just off "),
+        "main roads from the gazetteer"
+    );
     for decoy in ["24/7", "30min", "5ft ", "Size ", "Near "] {
         assert!(bodies.contains(decoy), "decoy {decoy:?}");
     }
