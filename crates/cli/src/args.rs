@@ -100,6 +100,49 @@ pub struct SimulateArgs {
     /// Directory to write (created if needed; files in it are replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Share of listings placed by independent workers (shares are normalised).
+    #[arg(long, default_value_t = 0.60, value_parser = parse_share, help_heading = "Mix")]
+    pub independent: f64,
+    /// Share of listings placed by managed venues and agencies.
+    #[arg(long, default_value_t = 0.25, value_parser = parse_share, help_heading = "Mix")]
+    pub venue: f64,
+    /// Share of listings placed by exploitative networks.
+    #[arg(long, default_value_t = 0.15, value_parser = parse_share, help_heading = "Mix")]
+    pub network: f64,
+
+    /// Share of venues and networks buying adverts from a shared ad-writer's base template.
+    #[arg(long, default_value_t = 0.3, value_parser = parse_share, help_heading = "Hard cases")]
+    pub shared_template: f64,
+    /// Share of networks writing fresh text for every advert.
+    #[arg(long, default_value_t = 0.3, value_parser = parse_share, help_heading = "Hard cases")]
+    pub fresh_text_network: f64,
+    /// Share of listings cross-posted on other sources under other ids.
+    #[arg(long, default_value_t = 0.08, value_parser = parse_share, help_heading = "Hard cases")]
+    pub cross_post: f64,
+    /// Share of re-captures whose text was slightly edited.
+    #[arg(long, default_value_t = 0.3, value_parser = parse_share, help_heading = "Hard cases")]
+    pub edited_recapture: f64,
+    /// Share of independent workers touring another town for a week.
+    #[arg(long, default_value_t = 0.15, value_parser = parse_share, help_heading = "Hard cases")]
+    pub tour: f64,
+    /// Share of listings giving the phone only in the body.
+    #[arg(long, default_value_t = 0.25, value_parser = parse_share, help_heading = "Hard cases")]
+    pub phone_only_in_body: f64,
+    /// Share of body phones written obscured (networks: three times as often).
+    #[arg(long, default_value_t = 0.15, value_parser = parse_share, help_heading = "Hard cases")]
+    pub obscured_phone: f64,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not a share between 0 and 1"))
+    }
 }
 
 /// Arguments of `lantern eval`.

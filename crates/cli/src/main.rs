@@ -128,7 +128,25 @@ async fn run_eval(global: &GlobalArgs, args: &EvalArgs) -> anyhow::Result<u8> {
 }
 
 fn run_simulate(args: &SimulateArgs) -> anyhow::Result<u8> {
-    let scenario = lantern_sim::Scenario::new(args.seed, args.listings, args.weeks);
+    let mut scenario = lantern_sim::Scenario::new(args.seed, args.listings, args.weeks);
+    if args.independent + args.venue + args.network == 0.0 {
+        eprintln!("error: --independent, --venue and --network cannot all be 0");
+        return Ok(EXIT_USAGE);
+    }
+    scenario.mix = lantern_sim::Mix {
+        independent: args.independent,
+        venue: args.venue,
+        network: args.network,
+    };
+    scenario.hard = lantern_sim::HardCases {
+        shared_template: args.shared_template,
+        fresh_text_network: args.fresh_text_network,
+        cross_post: args.cross_post,
+        edited_recapture: args.edited_recapture,
+        tour: args.tour,
+        phone_only_in_body: args.phone_only_in_body,
+        obscured_phone: args.obscured_phone,
+    };
     let started = std::time::Instant::now();
     let summary = lantern_app::simulate::write_scenario(&scenario, &args.out)?;
     let [independent, venue, network] = summary.controllers;

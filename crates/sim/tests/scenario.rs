@@ -199,3 +199,34 @@ fn captures_follow_the_input_contract_and_places_are_real() {
         .collect();
     assert_eq!(keys.len(), memory.listings.len());
 }
+
+#[test]
+fn hard_cases_are_tunable() {
+    let gazetteer = Gazetteer::embedded().unwrap();
+    let mut scenario = Scenario::new(4, 2_000, 6);
+    scenario.hard.cross_post = 0.0;
+    scenario.hard.shared_template = 0.0;
+    scenario.hard.fresh_text_network = 1.0;
+    scenario.hard.phone_only_in_body = 0.0;
+    let mut memory = Memory::default();
+    simulate(&scenario, gazetteer, &mut memory).unwrap();
+    let l = &memory.listings;
+    assert!(l.iter().all(|x| x.cross_post_of.is_empty()));
+    assert!(l.iter().all(|x| x.base_template.is_empty()));
+    assert!(
+        l.iter()
+            .filter(|x| x.controller_kind == ControllerKind::Network)
+            .all(|x| x.fresh_text)
+    );
+    assert!(l.iter().all(|x| x.phone_in_contact_field));
+
+    scenario.hard.cross_post = 1.0;
+    let mut memory = Memory::default();
+    simulate(&scenario, gazetteer, &mut memory).unwrap();
+    let copies = memory
+        .listings
+        .iter()
+        .filter(|x| !x.cross_post_of.is_empty())
+        .count();
+    assert!(copies * 2 >= memory.listings.len(), "{copies} cross-posts");
+}
