@@ -1,6 +1,7 @@
 //! The results export (`shared/spec/results-export.md`): JSON Lines of adverts, clusters and
-//! locations. Until linking and scoring land, each listing is its own cluster, there are no
-//! locations, and records say `"assessed": false`.
+//! locations. Phones and e-mails come from the contact fields and, through `lantern-extract`,
+//! from the title and body. Until linking and scoring land, each listing is its own cluster,
+//! there are no locations, and records say `"assessed": false`.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -8,6 +9,7 @@ use std::io::{self, Write};
 use lantern_core::Timestamp;
 use lantern_core::contact::{normalise_email, normalise_phone};
 use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand, singleton_cluster_id};
+use lantern_extract::{find_emails, find_phones};
 use lantern_store::{CaptureStore, ListingCaptures, Store, StoreError};
 
 /// Which export.
@@ -58,13 +60,26 @@ fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
             ))
         })?;
         let contact = capture.contact;
-        phones.extend(
-            [contact.phone, contact.whatsapp]
-                .into_iter()
-                .flatten()
-                .filter_map(|p| normalise_phone(&p)),
-        );
-        emails.extend(contact.email.and_then(|e| normalise_email(&e)));
+        // Contact fields first (as displayed, perhaps disguised), then the title and body.
+        for field in [contact.phone.as_deref(), contact.whatsapp.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            match normalise_phone(field) {
+                Some(p) => {
+                    phones.insert(p);
+                }
+                None => phones.extend(find_phones(field).into_iter().map(|p| p.e164)),
+            }
+        }
+        emails.extend(contact.email.as_deref().and_then(normalise_email));
+        for text in [
+            capture.title.as_deref().unwrap_or(""),
+            capture.body.as_str(),
+        ] {
+            phones.extend(find_phones(text).into_iter().map(|p| p.e164));
+            emails.extend(find_emails(text).into_iter().map(|e| e.address));
+        }
     }
     Ok(Contacts {
         phones: phones.into_iter().collect(),

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod evaluate;
 pub mod export;
+pub mod extract;
 pub mod geo;
 pub mod ingest;
 pub mod simulate;

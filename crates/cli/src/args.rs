@@ -80,6 +80,13 @@ pub enum Command {
     /// clustering against controllers (pairwise and B-cubed), new locations, risk; beside trivial
     /// baselines. Prints a table and writes JSON.
     Eval(EvalArgs),
+    /// Print the facts extraction finds in a text (phones with E.164 and an obfuscated flag,
+    /// e-mails), with byte spans, as JSON.
+    Extract {
+        /// The text; read from standard input when absent or `-`.
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+    },
     /// The bundled West Midlands geography: look up postcodes and places, find them in text.
     #[command(subcommand)]
     Geo(GeoCommand),

@@ -107,6 +107,12 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Geo(command) => run_geo(command),
         Command::Simulate(args) => run_simulate(&args),
         Command::Eval(args) => run_eval(&cli.global, &args).await,
+        Command::Extract { text } => {
+            let text = text_argument(text.as_deref())?;
+            let facts = lantern_app::extract::facts(&text);
+            say!("{}", serde_json::to_string_pretty(&facts)?);
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -170,6 +176,19 @@ fn run_simulate(args: &SimulateArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// A text given as an argument, or read from standard input when absent or `-`.
+fn text_argument(text: Option<&str>) -> anyhow::Result<String> {
+    match text {
+        None | Some("-") => {
+            let mut buffer = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut buffer)
+                .context("reading the text from standard input (it must be UTF-8)")?;
+            Ok(buffer)
+        }
+        Some(text) => Ok(text.to_owned()),
+    }
+}
+
 fn run_geo(command: GeoCommand) -> anyhow::Result<u8> {
     match command {
         GeoCommand::Lookup { query } => {
@@ -182,15 +201,7 @@ fn run_geo(command: GeoCommand) -> anyhow::Result<u8> {
             })
         }
         GeoCommand::FindInText { text } => {
-            let text = match text.as_deref() {
-                None | Some("-") => {
-                    let mut buffer = String::new();
-                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut buffer)
-                        .context("reading the text from standard input (it must be UTF-8)")?;
-                    buffer
-                }
-                Some(text) => text.to_owned(),
-            };
+            let text = text_argument(text.as_deref())?;
             let places = lantern_app::geo::find_in_text(&text)?;
             say!("{}", serde_json::to_string_pretty(&places)?);
             Ok(EXIT_OK)

@@ -209,7 +209,8 @@ pub fn render(phone: &Phone, how: Obfuscation, rng: &mut Rng) -> String {
                     out.push(' ');
                 }
                 let d = c.to_digit(10).unwrap_or(0) as usize;
-                match rng.below(4) {
+                // The second digit is always a word, so the mix never comes out plain.
+                match if i == 1 { 0 } else { rng.below(4) } {
                     0 => out.push_str(WORDS[d]),
                     1 if c == '0' => out.push(*rng.pick(&['o', 'O'])),
                     _ => out.push(c),
