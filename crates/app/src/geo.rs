@@ -8,6 +8,13 @@ use lantern_geo::{Gazetteer, Lookup, TextPlaces};
 #[error("the bundled geography is unreadable: {0}")]
 pub struct GeoUnavailable(String);
 
+impl GeoUnavailable {
+    /// Wraps the reason.
+    pub fn new(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
 fn gazetteer() -> Result<&'static Gazetteer, GeoUnavailable> {
     Gazetteer::embedded().map_err(|e| GeoUnavailable(e.to_string()))
 }

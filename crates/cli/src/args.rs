@@ -80,8 +80,9 @@ pub enum Command {
     /// clustering against controllers (pairwise and B-cubed), new locations, risk; beside trivial
     /// baselines. Prints a table and writes JSON.
     Eval(EvalArgs),
-    /// Print the facts extraction finds in a text (phones with E.164 and an obfuscated flag,
-    /// e-mails), with byte spans, as JSON.
+    /// Print the facts extraction finds in a text, with byte spans, as JSON: phones (E.164, and
+    /// whether written to obscure), e-mails, messaging handles and URLs, stated ages, prices,
+    /// postcodes and places.
     Extract {
         /// The text; read from standard input when absent or `-`.
         #[arg(long, value_name = "TEXT")]

@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Eval(args) => run_eval(&cli.global, &args).await,
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
-            let facts = lantern_app::extract::facts(&text);
+            let facts = lantern_app::extract::facts(&text)?;
             say!("{}", serde_json::to_string_pretty(&facts)?);
             Ok(EXIT_OK)
         }

@@ -138,7 +138,7 @@ fn spelled(text: &str) -> Vec<EmailFact> {
         // domain words joined by "dot"
         let mut labels = vec![words[i + 2].2];
         let mut j = i + 3;
-        while j + 1 < words.len() && is(words[j].2, "dot") {
+        while j + 1 < words.len() && is(words[j].2, "dot") && labels.len() < 6 {
             labels.push(words[j + 1].2);
             j += 2;
         }

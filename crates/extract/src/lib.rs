@@ -10,7 +10,11 @@
 //! slices the text it came from.
 
 pub mod email;
+pub mod facts;
 pub mod phone;
+pub mod terms;
 
 pub use email::{EmailFact, find_emails};
+pub use facts::{TextFacts, extract_text};
 pub use phone::{PhoneFact, find_phones};
+pub use terms::{AgeFact, HandleFact, PriceFact, find_ages, find_handles, find_prices};
