@@ -44,6 +44,9 @@ struct DigitWord {
     disguised: bool,
     /// A `+` directly before the word.
     plus: bool,
+    /// Made only of look-alike letters (`OOOO`, `OlOO`): it may continue a number, never start
+    /// one.
+    weak: bool,
 }
 
 const NUMBER_WORDS: [(&str, &[u8]); 12] = [
@@ -187,8 +190,11 @@ fn digit_word(word: &str, start: usize, plus: bool) -> Option<DigitWord> {
         }
         return None;
     }
-    // Look-alike letters count only beside real digits ("O77OO", "l23"), never alone ("I", "o").
-    if !real_digit || digits.is_empty() {
+    // Look-alike letters count beside real digits ("O77OO", "l23"). A word of letters only
+    // counts when it has two or more and a capital O ("OOOO", "OlOO"), and then only to continue
+    // a number; "I", "o", "ill" and "lol" never do.
+    let weak = !real_digit;
+    if digits.is_empty() || (weak && (digits.len() < 2 || !word.contains('O'))) {
         return None;
     }
     Some(DigitWord {
@@ -197,6 +203,7 @@ fn digit_word(word: &str, start: usize, plus: bool) -> Option<DigitWord> {
         digits,
         disguised,
         plus,
+        weak,
     })
 }
 
@@ -354,6 +361,9 @@ pub fn find_phones(text: &str) -> Vec<PhoneFact> {
 
 /// The number starting at digit word `i`, and the index of the word after it.
 fn number_from(text: &str, words: &[(DigitWord, bool)], i: usize) -> Option<(PhoneFact, usize)> {
+    if words[i].0.weak {
+        return None;
+    }
     let plus = words[i].0.plus;
     let mut digits: Vec<u8> = Vec::with_capacity(16);
     let mut disguised = false;
@@ -480,6 +490,8 @@ mod tests {
             "I am 24 years old, 07700 is my lucky number",
             "0700 900123",
             "07000 900123",
+            "Call 07700 900 ill ring back",
+            "I lol at 07700 900",
         ] {
             assert!(phones(text).is_empty(), "{text}: {:?}", phones(text));
         }
