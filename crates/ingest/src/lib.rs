@@ -47,6 +47,23 @@ pub fn decode_stored(
     }
 }
 
+/// Decodes one record as the reader would: a JSON Lines line, or (for `csv`) a stored row (a JSON
+/// object of columns). For fuzzing and tests: arbitrary bytes give a capture or a reason, never a
+/// panic.
+pub fn decode_record(
+    format: Format,
+    bytes: &[u8],
+) -> Result<lantern_core::Capture, lantern_core::CaptureError> {
+    match format {
+        Format::Csv | Format::CsvGz => csv::decode_stored_row(bytes),
+        Format::Jsonl | Format::JsonlGz => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| lantern_core::CaptureError::new("line", format!("not UTF-8: {e}")))?;
+            json::decode(text)
+        }
+    }
+}
+
 /// Receives progress while a file is read; implemented by the CLI's progress bar and by the web
 /// server's job status. Called from the reading thread.
 pub trait Progress: Send + Sync {
@@ -66,4 +83,21 @@ impl Progress for NoProgress {
     fn file_started(&self, _: &std::path::Path, _: Option<u64>) {}
     fn advanced(&self, _: u64) {}
     fn file_finished(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_record_gives_a_capture_or_a_reason() {
+        let line =
+            br#"{"source":"s","external_id":"1","captured_at":"2026-10-01T00:00:00Z","body":"hi"}"#;
+        assert!(decode_record(Format::Jsonl, line).is_ok());
+        assert!(decode_record(Format::JsonlGz, line).is_ok());
+        for junk in [&b"\xff\xfe"[..], b"{", b"[]", b"", b"{\"source\":1}"] {
+            assert!(decode_record(Format::Jsonl, junk).is_err(), "{junk:?}");
+            assert!(decode_record(Format::Csv, junk).is_err(), "{junk:?}");
+        }
+    }
 }

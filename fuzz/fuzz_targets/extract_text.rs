@@ -1,0 +1,31 @@
+//! Every extractor on arbitrary text: no panic, spans on character boundaries, bounded time.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let gazetteer = lantern_geo::Gazetteer::embedded().expect("embedded data");
+    // CPU time of this thread, so that a busy machine's scheduling does not count.
+    let started = cpu_time::ThreadTime::now();
+    let facts = lantern_extract::extract_text(gazetteer, text);
+    let elapsed = started.elapsed();
+    for (start, end) in facts
+        .phones
+        .iter()
+        .map(|f| (f.start, f.end))
+        .chain(facts.emails.iter().map(|f| (f.start, f.end)))
+        .chain(facts.handles.iter().map(|f| (f.start, f.end)))
+        .chain(facts.ages.iter().map(|f| (f.start, f.end)))
+        .chain(facts.prices.iter().map(|f| (f.start, f.end)))
+        .chain(facts.places.iter().map(|f| (f.start, f.end)))
+    {
+        assert!(start <= end && end <= text.len());
+        assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+    }
+    // No input may take longer than 10 ms per KB (with 1 ms of slack for tiny inputs).
+    let budget = std::time::Duration::from_micros(1_000 + 10 * text.len() as u64);
+    assert!(elapsed <= budget, "{} bytes took {elapsed:?}", text.len());
+});
