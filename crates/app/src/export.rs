@@ -1,15 +1,16 @@
 //! The results export (`shared/spec/results-export.md`): JSON Lines of adverts, clusters and
 //! locations. Phones and e-mails come from the contact fields and, through `lantern-extract`,
-//! from the title and body. Until linking and scoring land, each listing is its own cluster,
-//! there are no locations, and records say `"assessed": false`.
+//! from the title and body; clusters come from `lantern-link` (shared strong identifiers). Until
+//! premises and scoring land there are no locations, and records say `"assessed": false`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
 use lantern_core::Timestamp;
 use lantern_core::contact::{normalise_email, normalise_phone};
-use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand, singleton_cluster_id};
-use lantern_extract::{find_emails, find_phones};
+use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand};
+use lantern_extract::{find_emails, find_handles, find_phones};
+use lantern_link::{Evidence, LinkKind, Settings, link};
 use lantern_store::{CaptureStore, ListingCaptures, Store, StoreError};
 
 /// Which export.
@@ -45,6 +46,8 @@ pub enum ExportError {
 struct Contacts {
     phones: Vec<String>,
     emails: Vec<String>,
+    handles: Vec<String>,
+    images: Vec<String>,
 }
 
 /// Phones and e-mails from the contact fields of every capture of a listing. A stored record that
@@ -52,6 +55,8 @@ struct Contacts {
 fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
     let mut phones = BTreeSet::new();
     let mut emails = BTreeSet::new();
+    let mut handles = BTreeSet::new();
+    let mut images = BTreeSet::new();
     for raw in &listing.raws {
         let capture = lantern_ingest::decode_stored(&raw.format, &raw.zstd).map_err(|e| {
             io::Error::other(format!(
@@ -59,7 +64,19 @@ fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
                 listing.source, listing.external_id
             ))
         })?;
+        images.extend(capture.images.iter().map(ToString::to_string));
         let contact = capture.contact;
+        for (service, field) in [
+            ("whatsapp", &contact.whatsapp),
+            ("telegram", &contact.telegram),
+        ] {
+            if let Some(handle) = field.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+                let handle = handle.trim_start_matches('@').to_lowercase();
+                if handle.chars().any(|c| c.is_alphabetic()) {
+                    handles.insert(format!("{service}:{handle}"));
+                }
+            }
+        }
         // Contact fields first (as displayed, perhaps disguised), then the title and body.
         for field in [contact.phone.as_deref(), contact.whatsapp.as_deref()]
             .into_iter()
@@ -79,11 +96,19 @@ fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
         ] {
             phones.extend(find_phones(text).into_iter().map(|p| p.e164));
             emails.extend(find_emails(text).into_iter().map(|e| e.address));
+            handles.extend(
+                find_handles(text)
+                    .into_iter()
+                    .filter(|h| h.service != "url")
+                    .map(|h| format!("{}:{}", h.service, h.value)),
+            );
         }
     }
     Ok(Contacts {
         phones: phones.into_iter().collect(),
         emails: emails.into_iter().collect(),
+        handles: handles.into_iter().collect(),
+        images: images.into_iter().collect(),
     })
 }
 
@@ -92,23 +117,49 @@ fn write_line<T: serde::Serialize>(out: &mut dyn Write, record: &T) -> io::Resul
     out.write_all(b"\n")
 }
 
-/// Calls `f` with the advert record of every listing, in `(source, external_id)` order; returns
-/// how many. The evaluator reads the analysis through this, as the export does.
+/// Calls `f` with the advert record of every listing, in `(source, external_id)` order, each
+/// with the cluster linking placed it in; returns how many. The evaluator reads the analysis
+/// through this, as the export does. Linking needs every listing's evidence before any cluster is
+/// known, so the records are gathered first (memory grows with the number of listings).
 pub async fn for_each_advert(
     store: &Store,
     f: &mut dyn FnMut(AdvertRecord) -> io::Result<()>,
 ) -> Result<u64, ExportError> {
-    let mut count = 0u64;
+    let (records, _) = linked_adverts(store).await?;
+    let count = records.len() as u64;
+    for record in records {
+        f(record)?;
+    }
+    Ok(count)
+}
+
+/// Every listing's advert record with its cluster, and each cluster's link kinds.
+async fn linked_adverts(
+    store: &Store,
+) -> Result<(Vec<AdvertRecord>, HashMap<String, Vec<LinkKind>>), ExportError> {
+    let mut records = Vec::new();
+    let mut evidence = Vec::new();
     store
         .for_each_listing(&mut |listing| {
-            count += 1;
-            let Contacts { phones, emails } = contacts(&listing)?;
-            // Until linking (issue 6) groups listings, each listing is a cluster of one.
-            let cluster = singleton_cluster_id(&listing.source, &listing.external_id);
-            f(AdvertRecord {
+            let Contacts {
+                phones,
+                emails,
+                handles,
+                images,
+            } = contacts(&listing)?;
+            evidence.push(Evidence {
+                source: listing.source.clone(),
+                external_id: listing.external_id.clone(),
+                first_seen: Some(listing.first_seen),
+                phones: phones.clone(),
+                emails: emails.clone(),
+                handles,
+                images,
+            });
+            records.push(AdvertRecord {
                 source: listing.source,
                 external_id: listing.external_id,
-                cluster,
+                cluster: String::new(),
                 locations: Vec::new(),
                 phones,
                 emails,
@@ -118,10 +169,40 @@ pub async fn for_each_advert(
                 risk_band: RiskBand::Low,
                 reasons: Vec::new(),
                 assessed: false,
-            })
+            });
+            Ok(())
         })
         .await?;
-    Ok(count)
+    let clusters = link(&evidence, Settings::default());
+    for (record, cluster) in records.iter_mut().zip(clusters.cluster_of) {
+        record.cluster = cluster;
+    }
+    let kinds = clusters
+        .summary
+        .into_iter()
+        .map(|(id, (_, kinds))| (id, kinds))
+        .collect();
+    Ok((records, kinds))
+}
+
+/// Why a cluster's listings were grouped, in words.
+fn link_reasons(size: u64, kinds: &[LinkKind]) -> Vec<String> {
+    if size < 2 {
+        return Vec::new();
+    }
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|k| match k {
+            LinkKind::Phone => "a phone number",
+            LinkKind::Email => "an e-mail address",
+            LinkKind::Handle => "a messaging handle",
+            LinkKind::Image => "an image",
+        })
+        .collect();
+    vec![format!(
+        "{size} listings linked by sharing {}",
+        names.join(", ")
+    )]
 }
 
 /// Writes one export as JSON Lines to `out`; returns the number of lines.
@@ -136,27 +217,50 @@ pub async fn export(
         out.flush()?;
         return Ok(0);
     }
-    let lines = for_each_advert(store, &mut |advert| {
-        if kind == ExportKind::Clusters {
-            // Until linking, each advert is its own cluster.
-            let record = ClusterRecord {
-                cluster: advert.cluster,
-                size: 1,
-                phones: advert.phones,
-                locations: Vec::new(),
-                places: Vec::new(),
-                first_seen: advert.first_seen,
-                last_seen: advert.last_seen,
-                risk: advert.risk,
-                risk_band: advert.risk_band,
-                reasons: advert.reasons,
-                assessed: advert.assessed,
-            };
-            return write_line(out, &record);
+    let (records, kinds) = linked_adverts(store).await?;
+    let lines = if kind == ExportKind::Clusters {
+        // One line per cluster, in order of the cluster's first listing in key order.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut clusters: Vec<ClusterRecord> = Vec::new();
+        for advert in records {
+            let i = *index.entry(advert.cluster.clone()).or_insert_with(|| {
+                clusters.push(ClusterRecord {
+                    cluster: advert.cluster.clone(),
+                    size: 0,
+                    phones: Vec::new(),
+                    locations: Vec::new(),
+                    places: Vec::new(),
+                    first_seen: advert.first_seen,
+                    last_seen: advert.last_seen,
+                    risk: advert.risk,
+                    risk_band: advert.risk_band,
+                    reasons: Vec::new(),
+                    assessed: advert.assessed,
+                });
+                clusters.len() - 1
+            });
+            let entry = &mut clusters[i];
+            entry.size += 1;
+            entry.phones.extend(advert.phones);
+            entry.first_seen = entry.first_seen.min(advert.first_seen);
+            entry.last_seen = entry.last_seen.max(advert.last_seen);
         }
-        write_line(out, &advert)
-    })
-    .await?;
+        let count = clusters.len() as u64;
+        for mut record in clusters {
+            record.phones.sort();
+            record.phones.dedup();
+            let link_kinds = kinds.get(&record.cluster).map_or(&[][..], Vec::as_slice);
+            record.reasons = link_reasons(record.size, link_kinds);
+            write_line(out, &record)?;
+        }
+        count
+    } else {
+        let count = records.len() as u64;
+        for advert in records {
+            write_line(out, &advert)?;
+        }
+        count
+    };
     out.flush()?;
     Ok(lines)
 }

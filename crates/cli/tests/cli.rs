@@ -733,3 +733,50 @@ fn extract_prints_facts_with_spans() {
     assert_eq!(&text[start..end], "o7seven00 9OO 123");
     assert_eq!(json["emails"][0]["address"], "mia@example.com");
 }
+
+#[test]
+fn listings_sharing_a_phone_are_exported_as_one_cluster_with_its_reason() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"source":"site-a","external_id":"1","captured_at":"2026-10-01T10:00:00Z","body":"Mia, call 07700 900321"}"#,
+        r#"{"source":"site-b","external_id":"9","captured_at":"2026-10-02T10:00:00Z","body":"Ruby here, ring o7seven00 9OO 321"}"#,
+        r#"{"source":"site-c","external_id":"5","captured_at":"2026-10-03T10:00:00Z","body":"Jade, 07700 900999"}"#,
+    ];
+    let file = write_file(dir.path(), "c.jsonl", lines.join("\n").as_bytes());
+    assert_eq!(
+        run(&db, &["ingest", file.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    let adverts = text(&run(&db, &["export", "adverts"]).stdout);
+    let clusters: Vec<String> = adverts
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["cluster"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(clusters.len(), 3);
+    assert_eq!(clusters[0], clusters[1], "the same number, once disguised");
+    assert_ne!(clusters[0], clusters[2]);
+    let export = text(&run(&db, &["export", "clusters"]).stdout);
+    let records: Vec<serde_json::Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    let pair = records
+        .iter()
+        .find(|r| r["size"] == 2)
+        .expect("a cluster of two");
+    assert_eq!(pair["phones"], serde_json::json!(["+447700900321"]));
+    assert!(
+        pair["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("phone number"),
+        "{pair}"
+    );
+}

@@ -308,8 +308,9 @@ impl World<'_> {
                 }
             }
             ControllerKind::Venue => {
+                // Venue names repeat across towns; their addresses do not.
                 controller.email = Some(format!(
-                    "bookings@{}.example",
+                    "bookings@{}{id}.example",
                     controller
                         .venue
                         .to_lowercase()
