@@ -156,7 +156,8 @@ fn minutes_of(word: &str, next: Option<&str>) -> Option<u32> {
     } else {
         (number, unit.to_owned())
     };
-    let n: u32 = number.parse().ok()?;
+    // A booking lasts at most a few days: larger numbers are not durations (and would overflow).
+    let n: u32 = number.parse().ok().filter(|&n| n <= 10_000)?;
     match unit.as_str() {
         "min" | "mins" | "minute" | "minutes" | "m" => Some(n),
         "hr" | "hrs" | "hour" | "hours" | "h" | "ph" => Some(n * 60),
@@ -415,6 +416,16 @@ mod tests {
         assert_eq!(prices("only 80ph"), [(80, Some(60))]);
         assert_eq!(prices("£1,000 overnight"), [(1000, Some(720))]);
         assert_eq!(prices("call 07700 900123, age 24, 5ft"), []);
+    }
+
+    #[test]
+    fn huge_numbers_are_not_durations() {
+        // Found by cargo fuzz: a ten-digit number before "hr" overflowed the minutes.
+        assert_eq!(minutes_of("2766127661", Some("hr")), None);
+        assert_eq!(minutes_of("4294967295hrs", None), None);
+        let text = "2766127661\0'h\0\0\0\0\0\0\u{b}%$£76\0\06";
+        let _ = find_prices(text);
+        let _ = find_ages(text);
     }
 
     #[test]
