@@ -140,6 +140,12 @@ pub struct SimulateArgs {
     /// Share of body phones written obscured (networks: three times as often).
     #[arg(long, default_value_t = 0.15, value_parser = parse_share, help_heading = "Hard cases")]
     pub obscured_phone: f64,
+    /// Share of independent workers sharing a phone with another independent.
+    #[arg(long, default_value_t = 0.03, value_parser = parse_share, help_heading = "Hard cases")]
+    pub shared_phone: f64,
+    /// Share of listings carrying a stock picture also used by unrelated advertisers.
+    #[arg(long, default_value_t = 0.03, value_parser = parse_share, help_heading = "Hard cases")]
+    pub stock_image: f64,
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

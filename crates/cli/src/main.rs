@@ -152,6 +152,8 @@ fn run_simulate(args: &SimulateArgs) -> anyhow::Result<u8> {
         tour: args.tour,
         phone_only_in_body: args.phone_only_in_body,
         obscured_phone: args.obscured_phone,
+        shared_phone: args.shared_phone,
+        stock_image: args.stock_image,
     };
     let started = std::time::Instant::now();
     let summary = lantern_app::simulate::write_scenario(&scenario, &args.out)?;

@@ -52,6 +52,11 @@ pub struct HardCases {
     /// Share of independents' and venues' body phones written obscured (networks: three times
     /// as often).
     pub obscured_phone: f64,
+    /// Share of independent workers sharing a phone with another independent (working together
+    /// for safety, one maid's number): different controllers, one number.
+    pub shared_phone: f64,
+    /// Share of listings carrying a stock picture also used by unrelated advertisers.
+    pub stock_image: f64,
 }
 
 impl Scenario {
@@ -75,6 +80,8 @@ impl Scenario {
                 tour: 0.15,
                 phone_only_in_body: 0.25,
                 obscured_phone: 0.15,
+                shared_phone: 0.03,
+                stock_image: 0.03,
             },
         }
     }
@@ -193,6 +200,8 @@ pub struct ListingTruth {
     pub fresh_text: bool,
     /// Whether the advert is for a week's tour away from home.
     pub tour: bool,
+    /// Whether the listing carries a stock picture used by unrelated advertisers.
+    pub stock_image: bool,
     /// First week listed (0-based).
     pub first_week: u32,
     /// Last week listed.
@@ -237,6 +246,8 @@ pub struct ControllerTruth {
     pub workers: u32,
     /// Phones, E.164, `;`-separated.
     pub phones: String,
+    /// Whether one of its phones is also another controller's.
+    pub shared_phone: bool,
     /// Listings placed.
     pub listings: u32,
 }

@@ -155,6 +155,15 @@ pub fn simulate(
         next_worker: 0,
         next_premises: 0,
         next_id: [0; 3],
+        last_independent_phone: None,
+        stock_images: (0..20)
+            .map(|k| {
+                format!(
+                    "phash:{:016x}",
+                    Rng::new(scenario.seed ^ 0x0057_00c4 ^ k).next_u64()
+                )
+            })
+            .collect(),
     };
     let total: f64 = scenario.mix.independent + scenario.mix.venue + scenario.mix.network;
     let shares = [
@@ -194,6 +203,10 @@ struct World<'a> {
     next_worker: u64,
     next_premises: u64,
     next_id: [u64; 3],
+    /// The latest independent's phone, which the next may share.
+    last_independent_phone: Option<Phone>,
+    /// Stock pictures used across unrelated advertisers.
+    stock_images: Vec<String>,
 }
 
 impl World<'_> {
@@ -257,7 +270,17 @@ impl World<'_> {
             ControllerKind::Venue => rng.range(1, 2),
             ControllerKind::Network => rng.range(3, 6),
         };
-        let phones: Vec<Phone> = (0..phone_count).map(|_| self.phones.issue()).collect();
+        let mut phones: Vec<Phone> = (0..phone_count).map(|_| self.phones.issue()).collect();
+        let mut shared_phone = false;
+        if kind == ControllerKind::Independent {
+            if let Some(other) = self.last_independent_phone.take()
+                && rng.chance(hard.shared_phone)
+            {
+                phones[0] = other;
+                shared_phone = true;
+            }
+            self.last_independent_phone = Some(phones[0].clone());
+        }
         let shared = kind != ControllerKind::Independent && rng.chance(hard.shared_template);
         let fresh_text =
             kind == ControllerKind::Network && !shared && rng.chance(hard.fresh_text_network);
@@ -412,6 +435,7 @@ impl World<'_> {
                 .map(Phone::e164)
                 .collect::<Vec<_>>()
                 .join(";"),
+            shared_phone,
             listings,
         })
     }
@@ -515,6 +539,11 @@ impl World<'_> {
             postcode: rng.chance(0.6).then(|| plan.spot.district.clone()),
         };
 
+        let mut images = worker.images.clone();
+        let stock = rng.chance(hard.stock_image);
+        if stock {
+            images.push(rng.pick(&self.stock_images).clone());
+        }
         let copies = if rng.chance(hard.cross_post) {
             rng.range(2, 3)
         } else {
@@ -543,7 +572,7 @@ impl World<'_> {
                 location: location.clone(),
                 age: age.clone(),
                 rates: format!("£{} 1hr", controller.price + controller.price / 2),
-                images: worker.images.clone(),
+                images: images.clone(),
             };
             let (captures, edited) = self.captures(&mut capture, plan, rng, sink)?;
             let truth = ListingTruth {
@@ -565,6 +594,7 @@ impl World<'_> {
                     .unwrap_or_default(),
                 fresh_text: controller.fresh_text,
                 tour: plan.tour,
+                stock_image: stock,
                 first_week: plan.first_week,
                 last_week: plan.last_week,
                 captures,

@@ -133,6 +133,29 @@ fn every_hard_case_and_obfuscation_class_is_present() {
         l.iter()
             .any(|x| x.tour && x.controller_kind == ControllerKind::Independent)
     );
+    assert!(
+        l.iter().any(|x| x.stock_image),
+        "stock pictures across advertisers"
+    );
+    // Two independents sharing one number: different controllers, same phone.
+    let shared: Vec<&ControllerTruth> = memory
+        .controllers
+        .iter()
+        .filter(|c| c.shared_phone)
+        .collect();
+    assert!(!shared.is_empty());
+    for c in &shared {
+        let owners = memory
+            .controllers
+            .iter()
+            .filter(|o| {
+                o.phones
+                    .split(';')
+                    .any(|p| c.phones.split(';').any(|q| p == q))
+            })
+            .count();
+        assert!(owners >= 2, "{c:?}");
+    }
     for (i, how) in Obfuscation::ALL.iter().enumerate() {
         assert!(summary.body_phones_by_class[i] > 0, "{how:?} never used");
     }
