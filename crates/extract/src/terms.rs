@@ -423,7 +423,7 @@ mod tests {
         // Found by cargo fuzz: a ten-digit number before "hr" overflowed the minutes.
         assert_eq!(minutes_of("2766127661", Some("hr")), None);
         assert_eq!(minutes_of("4294967295hrs", None), None);
-        let text = "2766127661\0'h\0\0\0\0\0\0\u{b}%$£76\0\06";
+        let text = "2766127661\0'h\0\0\0\0\0\0\u{b}%$£76\0\x006";
         let _ = find_prices(text);
         let _ = find_ages(text);
     }
