@@ -69,6 +69,9 @@ pub struct ClusterReport {
     pub everything_merged: ClusterScores,
     /// Listings sharing an extracted phone linked (connected components).
     pub exact_phone_match: ClusterScores,
+    /// Share of independent workers' listings that the analysis put in a cluster holding an
+    /// exploitative network's listing (the harm to avoid; the linking target is at most 1 %).
+    pub independent_in_network_cluster: f64,
 }
 
 /// Risk scores against exploitative truth, when the analysis has scored listings.
@@ -184,6 +187,7 @@ pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, Eva
                 .enumerate()
                 .map(|(i, (t, _))| (t.controller, phone_components[i])),
         ),
+        independent_in_network_cluster: independent_in_network_cluster(&scored),
     };
 
     let risk = scored.iter().any(|(_, p)| p.assessed).then(|| {
@@ -218,6 +222,25 @@ pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, Eva
         new_locations: None,
         risk,
     })
+}
+
+/// Share of independents' listings in a predicted cluster that also holds a network's listing.
+fn independent_in_network_cluster(scored: &[(&TruthListing, &Predicted)]) -> f64 {
+    let with_network: std::collections::HashSet<&str> = scored
+        .iter()
+        .filter(|(t, _)| t.controller_kind == "network")
+        .map(|(_, p)| p.cluster.as_str())
+        .collect();
+    let independents: Vec<&str> = scored
+        .iter()
+        .filter(|(t, _)| t.controller_kind == "independent")
+        .map(|(_, p)| p.cluster.as_str())
+        .collect();
+    let merged = independents
+        .iter()
+        .filter(|c| with_network.contains(*c))
+        .count();
+    merged as f64 / independents.len().max(1) as f64
 }
 
 /// Postcode units where premises were first used in the last week and never before.
@@ -308,8 +331,9 @@ impl EvalReport {
             ));
         }
         out.push_str(&format!(
-            "(true controllers: {})\n\n",
-            self.clusters.analysis.true_clusters
+            "(true controllers: {}; independents' listings put with a network: {:.2} %)\n\n",
+            self.clusters.analysis.true_clusters,
+            100.0 * self.clusters.independent_in_network_cluster
         ));
         match &self.new_locations {
             Some(d) => out.push_str(&format!(
@@ -360,6 +384,31 @@ mod tests {
         let new: Vec<&str> = new_postcodes_in_last_week(&list).into_iter().collect();
         assert_eq!(new, ["B1 1AA", "WV1 1AA"]);
         assert!(new_postcodes_in_last_week(&[]).is_empty());
+    }
+
+    #[test]
+    fn independents_put_with_a_network_are_counted() {
+        let truth = |kind: &str| TruthListing {
+            source: "s".into(),
+            external_id: "1".into(),
+            controller: 1,
+            controller_kind: kind.into(),
+            exploitative: kind == "network",
+            phones: String::new(),
+        };
+        let predicted = |cluster: &str| Predicted {
+            cluster: cluster.into(),
+            phones: Vec::new(),
+            risk: 0.0,
+            band: RiskBand::Low,
+            assessed: false,
+        };
+        let (ind, net) = (truth("independent"), truth("network"));
+        let (a, b) = (predicted("a"), predicted("b"));
+        // Independents in clusters a, a, b; a network listing in a.
+        let scored = [(&ind, &a), (&ind, &a), (&ind, &b), (&net, &a)];
+        assert!((independent_in_network_cluster(&scored) - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(independent_in_network_cluster(&[]), 0.0);
     }
 
     #[test]

@@ -695,6 +695,8 @@ fn simulate_is_deterministic_and_eval_scores_the_store_against_its_truth() {
     assert!(phones["precision"].as_f64().unwrap() >= 0.99, "{phones}");
     assert!(phones["recall"].as_f64().unwrap() >= 0.99, "{phones}");
     assert!(report["risk"].is_null() && report["new_locations"].is_null());
+    let merged = clusters["independent_in_network_cluster"].as_f64().unwrap();
+    assert!(merged <= 0.01, "independents put with a network: {merged}");
 
     let missing = run(
         &db,
