@@ -392,12 +392,7 @@ fn street_phrases(
         if first == k || found.last().is_some_and(|f| f.1 >= first) {
             continue;
         }
-        let mut key = String::new();
-        for j in first..k {
-            key.push_str(tokens.norm(j));
-            key.push(' ');
-        }
-        key.push_str(full);
+        let key = street_key(tokens, first, k, full);
         let written = &text[tokens.get(first).start..tokens.get(k).end];
         let lookup = match gazetteer.resolve_key(&key, written) {
             Some(lookup) => lookup,
@@ -417,6 +412,18 @@ fn street_phrases(
     found
 }
 
+/// The folded name of the street whose name words are tokens `first..k`, with the street word
+/// written in full (`hagley rd` → `hagley road`).
+fn street_key(tokens: &Tokens, first: usize, k: usize, full: &str) -> String {
+    let mut key = String::new();
+    for j in first..k {
+        key.push_str(tokens.norm(j));
+        key.push(' ');
+    }
+    key.push_str(full);
+    key
+}
+
 /// A listed road ending at token `k`, written in any case: the longest of the one to three words
 /// before the street word that names a road on the list.
 fn listed_street(
@@ -431,12 +438,7 @@ fn listed_street(
         if !(first..k).all(|j| only_space_between(text, tokens, j, j + 1)) {
             return None;
         }
-        let mut key = String::new();
-        for j in first..k {
-            key.push_str(tokens.norm(j));
-            key.push(' ');
-        }
-        key.push_str(full);
+        let key = street_key(tokens, first, k, full);
         let written = &text[tokens.get(first).start..tokens.get(k).end];
         let lookup = gazetteer.resolve_key(&key, written)?;
         Some((
