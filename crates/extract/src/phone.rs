@@ -133,7 +133,6 @@ fn digit_word(word: &str, start: usize, plus: bool) -> Option<DigitWord> {
     let mut digits = Vec::new();
     let mut disguised = false;
     let mut real_digit = false;
-    let lower = word;
     let mut i = 0;
     let bytes = word.as_bytes();
     while i < word.len() {
@@ -152,14 +151,14 @@ fn digit_word(word: &str, start: usize, plus: bool) -> Option<DigitWord> {
         }
         if c.is_ascii_alphabetic() {
             // "double"/"triple" repeat the next digit.
-            if starts_with_ci(&lower[i..], "double") || starts_with_ci(&lower[i..], "triple") {
+            if starts_with_ci(&word[i..], "double") || starts_with_ci(&word[i..], "triple") {
                 let times = if bytes[i].eq_ignore_ascii_case(&b'd') {
                     2
                 } else {
                     3
                 };
                 let after = i + 6;
-                let next = digit_word_head(&lower[after..])?;
+                let next = digit_word_head(&word[after..])?;
                 for _ in 0..times {
                     digits.push(next.0);
                 }
@@ -170,7 +169,7 @@ fn digit_word(word: &str, start: usize, plus: bool) -> Option<DigitWord> {
             }
             if let Some((name, values)) = NUMBER_WORDS
                 .iter()
-                .find(|(name, _)| starts_with_ci(&lower[i..], name))
+                .find(|(name, _)| starts_with_ci(&word[i..], name))
             {
                 digits.extend_from_slice(values);
                 real_digit = true;

@@ -226,19 +226,10 @@ fn postcode_at(
         return None;
     }
     let found = |taken: usize, postcode: Postcode, kind: MentionKind| {
-        let m = mention(
-            text,
-            tokens,
-            i,
-            i + taken - 1,
-            kind,
-            Lookup::NotFound {
-                query: String::new(),
-                reason: String::new(),
-            },
-        );
-        let lookup = gazetteer.lookup_postcode(postcode, &m.text);
-        Some((taken, Mention { lookup, ..m }))
+        let last = i + taken - 1;
+        let written = &text[tokens.get(i).start..tokens.get(last).end];
+        let lookup = gazetteer.lookup_postcode(postcode, written);
+        Some((taken, mention(text, tokens, i, last, kind, lookup)))
     };
     // A unit written without its space: `B56DY`.
     if let Some(unit @ Postcode::Unit(..)) = Postcode::parse(word) {

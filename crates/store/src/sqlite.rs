@@ -87,7 +87,8 @@ impl Drop for SqliteTx {
     }
 }
 
-fn ts(text: &str) -> Result<Timestamp> {
+/// A stored timestamp (fixed-width UTC text) back into a `Timestamp`.
+pub(crate) fn ts(text: &str) -> Result<Timestamp> {
     Timestamp::from_storage_text(text)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
 }

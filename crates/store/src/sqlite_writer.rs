@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use lantern_core::{Timestamp, ValidCapture};
+use lantern_core::ValidCapture;
 use rusqlite::{Connection, params};
 
 use crate::error::{Result, StoreError};
 use crate::model::{BatchOutcome, RunId};
 use crate::plan::{self, Existing};
+use crate::sqlite::ts;
 
 /// How long a writer waits for another connection's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -89,11 +90,6 @@ pub(crate) fn rollback(conn: &Connection) -> Result<()> {
         return Ok(());
     }
     conn.execute_batch("ROLLBACK").map_err(db("rolling back"))
-}
-
-fn ts(text: &str) -> Result<Timestamp> {
-    Timestamp::from_storage_text(text)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
 }
 
 /// Stores a batch inside the open transaction: listings upserted, new captures inserted, repeats
