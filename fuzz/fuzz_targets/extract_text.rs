@@ -7,10 +7,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let gazetteer = lantern_geo::Gazetteer::embedded().expect("embedded data");
+    let gazetteer = lantern_geo::Gazetteer::embedded().expect("embedded gazetteer");
+    let catalogue = lantern_indicators::Catalogue::embedded().expect("embedded catalogue");
+    let extractor = lantern_extract::Extractor::new(gazetteer, catalogue);
     // CPU time of this thread, so that a busy machine's scheduling does not count.
     let started = cpu_time::ThreadTime::now();
-    let facts = lantern_extract::extract_text(gazetteer, text);
+    let facts = extractor.text(text);
     let elapsed = started.elapsed();
     for (start, end) in facts
         .phones
@@ -21,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         .chain(facts.ages.iter().map(|f| (f.start, f.end)))
         .chain(facts.prices.iter().map(|f| (f.start, f.end)))
         .chain(facts.places.iter().map(|f| (f.start, f.end)))
+        .chain(facts.indicators.iter().map(|f| (f.start, f.end)))
     {
         assert!(start <= end && end <= text.len());
         assert!(text.is_char_boundary(start) && text.is_char_boundary(end));

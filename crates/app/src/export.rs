@@ -7,9 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
 use lantern_core::Timestamp;
-use lantern_core::contact::{normalise_email, normalise_phone};
 use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand};
-use lantern_extract::{find_emails, find_handles, find_phones};
+use lantern_extract::Extractor;
 use lantern_link::{Evidence, LinkKind, Settings, link};
 use lantern_store::{CaptureStore, ListingCaptures, Store, StoreError};
 
@@ -50,9 +49,9 @@ struct Contacts {
     images: Vec<String>,
 }
 
-/// Phones and e-mails from the contact fields of every capture of a listing. A stored record that
-/// no longer decodes is an error, never silently skipped.
-fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
+/// Phones, e-mails, handles and images from every field of every capture of a listing. A stored
+/// record that no longer decodes is an error, never silently skipped.
+fn contacts(extractor: &Extractor<'_>, listing: &ListingCaptures) -> io::Result<Contacts> {
     let mut phones = BTreeSet::new();
     let mut emails = BTreeSet::new();
     let mut handles = BTreeSet::new();
@@ -64,45 +63,11 @@ fn contacts(listing: &ListingCaptures) -> io::Result<Contacts> {
                 listing.source, listing.external_id
             ))
         })?;
-        images.extend(capture.images.iter().map(ToString::to_string));
-        let contact = capture.contact;
-        for (service, field) in [
-            ("whatsapp", &contact.whatsapp),
-            ("telegram", &contact.telegram),
-        ] {
-            if let Some(handle) = field.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
-                let handle = handle.trim_start_matches('@').to_lowercase();
-                if handle.chars().any(|c| c.is_alphabetic()) {
-                    handles.insert(format!("{service}:{handle}"));
-                }
-            }
-        }
-        // Contact fields first (as displayed, perhaps disguised), then the title and body.
-        for field in [contact.phone.as_deref(), contact.whatsapp.as_deref()]
-            .into_iter()
-            .flatten()
-        {
-            match normalise_phone(field) {
-                Some(p) => {
-                    phones.insert(p);
-                }
-                None => phones.extend(find_phones(field).into_iter().map(|p| p.e164)),
-            }
-        }
-        emails.extend(contact.email.as_deref().and_then(normalise_email));
-        for text in [
-            capture.title.as_deref().unwrap_or(""),
-            capture.body.as_str(),
-        ] {
-            phones.extend(find_phones(text).into_iter().map(|p| p.e164));
-            emails.extend(find_emails(text).into_iter().map(|e| e.address));
-            handles.extend(
-                find_handles(text)
-                    .into_iter()
-                    .filter(|h| h.service != "url")
-                    .map(|h| format!("{}:{}", h.service, h.value)),
-            );
-        }
+        let facts = extractor.capture(&capture);
+        phones.extend(facts.phones());
+        emails.extend(facts.emails());
+        handles.extend(facts.handles());
+        images.extend(facts.images);
     }
     Ok(Contacts {
         phones: phones.into_iter().collect(),
@@ -137,6 +102,7 @@ pub async fn for_each_advert(
 async fn linked_adverts(
     store: &Store,
 ) -> Result<(Vec<AdvertRecord>, HashMap<String, Vec<LinkKind>>), ExportError> {
+    let extractor = crate::extract::extractor().map_err(|e| io::Error::other(e.to_string()))?;
     let mut records = Vec::new();
     let mut evidence = Vec::new();
     store
@@ -146,7 +112,7 @@ async fn linked_adverts(
                 emails,
                 handles,
                 images,
-            } = contacts(&listing)?;
+            } = contacts(&extractor, &listing)?;
             evidence.push(Evidence {
                 source: listing.source.clone(),
                 external_id: listing.external_id.clone(),

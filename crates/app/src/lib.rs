@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod export;
 pub mod extract;
 pub mod geo;
+pub mod indicators;
 pub mod ingest;
 pub mod simulate;
 

@@ -91,6 +91,68 @@ pub enum Command {
     /// The bundled West Midlands geography: look up postcodes and places, find them in text.
     #[command(subcommand)]
     Geo(GeoCommand),
+    /// The indicator catalogue (data/indicators.toml): signs of exploitation with stable codes,
+    /// who can observe them and their bias cautions. Filters combine.
+    #[command(
+        after_help = "Examples:\n  lantern indicators --domain ADV\n  lantern indicators --applies-to premises --observable-by public\n  lantern indicators --search passport\n  lantern indicators --catalogue my-edit.toml   (checks an edited catalogue)"
+    )]
+    Indicators(IndicatorsArgs),
+}
+
+/// Arguments of `lantern indicators`.
+#[derive(Debug, Args)]
+pub struct IndicatorsArgs {
+    /// Domain code: GEN, PHY, PSY, SIT, ENV, LAB, CW, NB, CAN, AGR, CON, MAN, SEX, HOS, ADV, DS,
+    /// CRI, CCE, ORG.
+    #[arg(long, value_name = "CODE")]
+    pub domain: Option<String>,
+    /// Sector, e.g. car_wash, nail_bar, sexual, labour.
+    #[arg(long, value_name = "NAME")]
+    pub sector: Option<String>,
+    /// What the sign is observed on.
+    #[arg(long, value_enum)]
+    pub applies_to: Option<AppliesToArg>,
+    /// Who can observe the sign.
+    #[arg(long, value_enum)]
+    pub observable_by: Option<ObserverArg>,
+    /// Words that must each begin a word of the code or wording (any case).
+    #[arg(long, value_name = "WORDS")]
+    pub search: Option<String>,
+    /// Include deprecated indicators.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON (every field) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Read and validate this catalogue file instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+}
+
+/// `--applies-to` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AppliesToArg {
+    /// A person.
+    Person,
+    /// A place.
+    Premises,
+    /// A business.
+    Business,
+    /// An online listing.
+    Listing,
+}
+
+/// `--observable-by` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ObserverArg {
+    /// Anyone, or a reader of an advert.
+    Public,
+    /// A professional at work.
+    Professional,
+    /// Someone on a visit or interview.
+    Visit,
+    /// Someone checking documents.
+    Documents,
 }
 
 /// Arguments of `lantern simulate`.

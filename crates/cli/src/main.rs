@@ -22,7 +22,8 @@ use lantern_store::{CaptureStore, Store, Target};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crate::args::{
-    Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs, IngestArgs, SimulateArgs,
+    AppliesToArg, Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs, IndicatorsArgs,
+    IngestArgs, ObserverArg, SimulateArgs,
 };
 
 /// Exit status: every capture accepted (or the command succeeded).
@@ -107,6 +108,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Geo(command) => run_geo(command),
         Command::Simulate(args) => run_simulate(&args),
         Command::Eval(args) => run_eval(&cli.global, &args).await,
+        Command::Indicators(args) => run_indicators(&args),
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
             let facts = lantern_app::extract::facts(&text)?;
@@ -114,6 +116,39 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+fn run_indicators(args: &IndicatorsArgs) -> anyhow::Result<u8> {
+    use lantern_indicators::{AppliesTo, Filter, Observer};
+    let catalogue = lantern_app::indicators::load(args.catalogue.as_deref())?;
+    let filter = Filter {
+        domain: args.domain.clone(),
+        sector: args.sector.clone(),
+        applies_to: args.applies_to.map(|a| match a {
+            AppliesToArg::Person => AppliesTo::Person,
+            AppliesToArg::Premises => AppliesTo::Premises,
+            AppliesToArg::Business => AppliesTo::Business,
+            AppliesToArg::Listing => AppliesTo::Listing,
+        }),
+        observable_by: args.observable_by.map(|o| match o {
+            ObserverArg::Public => Observer::Public,
+            ObserverArg::Professional => Observer::Professional,
+            ObserverArg::Visit => Observer::VisitInterview,
+            ObserverArg::Documents => Observer::DocumentCheck,
+        }),
+        text: args.search.clone(),
+        include_deprecated: args.all,
+    };
+    let chosen = lantern_app::indicators::select(&catalogue, &filter);
+    if args.json {
+        say!("{}", serde_json::to_string_pretty(&chosen)?);
+    } else {
+        say!(
+            "{}",
+            lantern_app::indicators::table(&chosen, 100).trim_end()
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 async fn run_eval(global: &GlobalArgs, args: &EvalArgs) -> anyhow::Result<u8> {

@@ -734,6 +734,53 @@ fn extract_prints_facts_with_spans() {
     );
     assert_eq!(&text[start..end], "o7seven00 9OO 123");
     assert_eq!(json["emails"][0]["address"], "mia@example.com");
+    // The disguised number is itself an indicator (IND-ADV-004), spanning the number.
+    let indicators = json["indicators"].as_array().unwrap();
+    assert_eq!(indicators[0]["code"], "IND-ADV-004");
+    assert_eq!(indicators[0]["text"], "o7seven00 9OO 123");
+}
+
+#[test]
+fn indicators_lists_filters_and_checks_a_catalogue() {
+    let run = |args: &[&str]| {
+        Command::cargo_bin("lantern")
+            .unwrap()
+            .arg("indicators")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--domain", "ADV", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 9);
+    assert!(codes.iter().all(|c| c.starts_with("IND-ADV-")));
+    let table = text(&run(&["--search", "passport"]).stdout);
+    assert!(table.contains("IND-SIT-001"), "{table}");
+    assert!(table.ends_with("1 indicator(s)\n"), "{table}");
+    // An edited catalogue that scores a contra-indicator is refused, naming entry and field.
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = include_str!("../../../data/indicators.toml");
+    let broken = shipped.replacen(
+        "kind = \"contra_indicator\"\nscored = false",
+        "kind = \"contra_indicator\"\nscored = true",
+        1,
+    );
+    assert_ne!(broken, shipped);
+    let file = write_file(dir.path(), "edit.toml", broken.as_bytes());
+    let out = run(&["--catalogue", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("(IND-ADV-X01): scored: a contra-indicator is never scored"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -7,28 +7,37 @@ use serde::Serialize;
 
 /// A word with its byte span.
 #[derive(Debug, Clone, Copy)]
-struct Word<'a> {
+pub(crate) struct Word<'a> {
     start: usize,
     end: usize,
     text: &'a str,
 }
 
-fn words(text: &str) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    let keep = |c: char| {
-        c.is_alphanumeric() || matches!(c, '£' | '@' | '_' | '.' | '/' | ':' | '-' | '\'')
-    };
+/// Splits `text` into words (see the module comment). ASCII bytes are classified by table;
+/// only other characters are decoded.
+pub(crate) fn words(text: &str) -> Vec<Word<'_>> {
+    let mut out = Vec::with_capacity(text.len() / 5);
     let bytes = text.as_bytes();
     // A comma between digits (`£1,000`) is part of the number.
     let thousands = |i: usize| {
         i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
     };
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        let kept = keep(c) || (c == ',' && thousands(i));
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i <= bytes.len() {
+        let (kept, width) = match bytes.get(i) {
+            None => (false, 1),
+            Some(&b) if b.is_ascii() => (
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'@' | b'_' | b'.' | b'/' | b':' | b'-' | b'\'')
+                    || (b == b',' && thousands(i)),
+                1,
+            ),
+            Some(_) => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_alphanumeric() || c == '£', c.len_utf8())
+            }
+        };
         match (kept, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -46,8 +55,16 @@ fn words(text: &str) -> Vec<Word<'_>> {
             }
             _ => {}
         }
+        i += width;
     }
     out
+}
+
+/// `text` without `prefix`, compared in any ASCII case.
+fn strip_prefix_ci<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 fn lower_is(word: &str, options: &[&str]) -> bool {
@@ -74,7 +91,11 @@ fn small_number(text: &str) -> Option<u8> {
 
 /// Ages stated as `age 24`, `aged 24`, `I'm 24`, `24 years old`, `24yo`, `24 y/o`.
 pub fn find_ages(text: &str) -> Vec<AgeFact> {
-    let w = words(text);
+    ages_in(&words(text))
+}
+
+/// [`find_ages`] over words already split.
+pub(crate) fn ages_in(w: &[Word<'_>]) -> Vec<AgeFact> {
     let mut found: Vec<AgeFact> = Vec::new();
     let mut push = |years: u8, start: usize, end: usize| {
         if !found.iter().any(|f| f.start == start) {
@@ -167,7 +188,11 @@ fn minutes_of(word: &str, next: Option<&str>) -> Option<u32> {
 
 /// Prices: `£80`, `£80 30min`, `30 mins £70`, `£150 per hour`, `80ph`.
 pub fn find_prices(text: &str) -> Vec<PriceFact> {
-    let w = words(text);
+    prices_in(text, &words(text))
+}
+
+/// [`find_prices`] over words already split.
+pub(crate) fn prices_in(text: &str, w: &[Word<'_>]) -> Vec<PriceFact> {
     let mut found = Vec::new();
     for (i, word) in w.iter().enumerate() {
         let t = word.text;
@@ -299,17 +324,32 @@ fn handle_text(text: &str) -> Option<String> {
 
 /// Handles (`snap: mia_x`, `telegram @mia`, `t.me/mia`, `wa.me/447700900123`) and URLs.
 pub fn find_handles(text: &str) -> Vec<HandleFact> {
-    let w = words(text);
+    handles_in(&words(text))
+}
+
+/// [`find_handles`] over words already split.
+pub(crate) fn handles_in(w: &[Word<'_>]) -> Vec<HandleFact> {
     let mut found: Vec<HandleFact> = Vec::new();
     let mut i = 0;
     while i < w.len() {
         let t = w[i].text;
-        let lower = t.to_ascii_lowercase();
-        let link = lower
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_start_matches("www.");
-        if let Some((host, service)) = LINK_HOSTS.iter().find(|(h, _)| link.starts_with(h))
+        // Only words that can begin a link or a service name are looked at closer (no
+        // allocation for the others: this runs on every word of every advert).
+        if !t
+            .bytes()
+            .next()
+            .is_some_and(|b| b"hHwWtTsSiIoOxX".contains(&b))
+        {
+            i += 1;
+            continue;
+        }
+        let scheme_less = strip_prefix_ci(t, "https://")
+            .or_else(|| strip_prefix_ci(t, "http://"))
+            .unwrap_or(t);
+        let link = strip_prefix_ci(scheme_less, "www.").unwrap_or(scheme_less);
+        if let Some((host, service)) = LINK_HOSTS
+            .iter()
+            .find(|(h, _)| strip_prefix_ci(link, h).is_some())
             && let Some(value) = handle_text(&link[host.len()..])
         {
             found.push(HandleFact {
@@ -321,10 +361,7 @@ pub fn find_handles(text: &str) -> Vec<HandleFact> {
             i += 1;
             continue;
         }
-        if lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.")
-        {
+        if scheme_less.len() < t.len() || link.len() < scheme_less.len() {
             found.push(HandleFact {
                 service: "url",
                 value: t.to_owned(),
