@@ -36,6 +36,8 @@ struct TruthListing {
     source: String,
     external_id: String,
     controller: u64,
+    premises: u64,
+    first_week: u32,
     controller_kind: String,
     exploitative: bool,
     phones: String,
@@ -44,14 +46,26 @@ struct TruthListing {
 /// One premises of `truth/premises.csv` (the columns the evaluator needs).
 #[derive(Debug, Deserialize)]
 struct TruthPremises {
+    premises: u64,
     postcode: String,
-    first_week: u32,
-    last_week: u32,
+}
+
+/// The scenario's settings (`truth/scenario.json`), the part the evaluator needs.
+#[derive(Debug, Deserialize)]
+struct ScenarioFile {
+    scenario: ScenarioTimes,
+}
+
+#[derive(Debug, Deserialize)]
+struct ScenarioTimes {
+    start: lantern_core::Timestamp,
+    weeks: u32,
 }
 
 /// What the analysis said about one listing.
 struct Predicted {
     cluster: String,
+    locations: Vec<String>,
     phones: Vec<String>,
     risk: f64,
     band: RiskBand,
@@ -101,10 +115,13 @@ pub struct EvalReport {
     pub phones: DetectionScores,
     /// Clustering against controllers.
     pub clusters: ClusterReport,
-    /// Postcode units first used by any premises in the scenario's last week (what new-location
-    /// detection should find).
+    /// (controller, postcode district) pairs where a controller first advertised in the
+    /// scenario's last week: the new leads an outreach team should be shown.
     pub new_locations_in_truth: u64,
-    /// New-location detection for the last week; `None` until the analysis reports locations.
+    /// New-location detection for the last week (`export locations --new-since` the week's
+    /// start): a reported location is right when most of its listings belong to a new truth
+    /// pair; a truth pair is found when some right location points at it. `None` when the
+    /// analysis reports no locations.
     pub new_locations: Option<DetectionScores>,
     /// Risk; `None` until the analysis scores listings.
     pub risk: Option<RiskReport>,
@@ -128,13 +145,13 @@ fn read_truth<T: serde::de::DeserializeOwned>(dir: &Path, file: &str) -> Result<
 pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, EvalError> {
     let truth: Vec<TruthListing> = read_truth(truth_dir, files::LISTINGS)?;
     let premises: Vec<TruthPremises> = read_truth(truth_dir, files::PREMISES)?;
-    let new_locations_in_truth = new_postcodes_in_last_week(&premises).len() as u64;
     let mut predicted: HashMap<(String, String), Predicted> = HashMap::new();
     for_each_advert(store, &mut |advert| {
         predicted.insert(
             (advert.source, advert.external_id),
             Predicted {
                 cluster: advert.cluster,
+                locations: advert.locations,
                 phones: advert.phones,
                 risk: advert.risk,
                 band: advert.risk_band,
@@ -190,6 +207,20 @@ pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, Eva
         independent_in_network_cluster: independent_in_network_cluster(&scored),
     };
 
+    let scenario: ScenarioFile = {
+        let path = truth_dir.join(files::SCENARIO);
+        let text = std::fs::read_to_string(&path).map_err(|e| EvalError::Truth {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| EvalError::Truth {
+            path,
+            reason: e.to_string(),
+        })?
+    };
+    let (new_locations_in_truth, new_locations) =
+        new_location_scores(store, &scenario.scenario, &premises, &scored).await?;
+
     let risk = scored.iter().any(|(_, p)| p.assessed).then(|| {
         let points: Vec<(f64, bool)> = scored
             .iter()
@@ -219,7 +250,7 @@ pub async fn evaluate(store: &Store, truth_dir: &Path) -> Result<EvalReport, Eva
         phones,
         clusters,
         new_locations_in_truth,
-        new_locations: None,
+        new_locations,
         risk,
     })
 }
@@ -244,18 +275,102 @@ fn independent_in_network_cluster(scored: &[(&TruthListing, &Predicted)]) -> f64
 }
 
 /// Postcode units where premises were first used in the last week and never before.
-fn new_postcodes_in_last_week(premises: &[TruthPremises]) -> std::collections::BTreeSet<&str> {
-    let last = premises.iter().map(|p| p.last_week).max().unwrap_or(0);
-    let used_before: std::collections::HashSet<&str> = premises
-        .iter()
-        .filter(|p| p.first_week < last)
-        .map(|p| p.postcode.as_str())
+/// New leads of the scenario's last week against the locations the analysis reports as new.
+async fn new_location_scores(
+    store: &Store,
+    scenario: &ScenarioTimes,
+    premises: &[TruthPremises],
+    scored: &[(&TruthListing, &Predicted)],
+) -> Result<(u64, Option<DetectionScores>), EvalError> {
+    let last = scenario.weeks.saturating_sub(1);
+    let since = scenario
+        .start
+        .plus_seconds(i64::from(last) * 7 * 24 * 3600)
+        .unwrap_or(scenario.start);
+    let mut reported = Vec::new();
+    crate::export::export(
+        store,
+        crate::export::ExportKind::Locations,
+        crate::export::ExportOptions {
+            new_since: Some(since),
+        },
+        &mut reported,
+    )
+    .await?;
+    let new_ids: std::collections::HashSet<String> = String::from_utf8_lossy(&reported)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["location"].as_str().map(str::to_owned))
         .collect();
-    premises
+    Ok(score_new_locations(last, premises, scored, &new_ids))
+}
+
+/// Scores the reported new location ids against the truth's new (controller, district) pairs
+/// of week `last`.
+fn score_new_locations(
+    last: u32,
+    premises: &[TruthPremises],
+    scored: &[(&TruthListing, &Predicted)],
+    new_ids: &std::collections::HashSet<String>,
+) -> (u64, Option<DetectionScores>) {
+    let district_of: HashMap<u64, &str> = premises
         .iter()
-        .filter(|p| p.first_week == last && !used_before.contains(p.postcode.as_str()))
-        .map(|p| p.postcode.as_str())
-        .collect()
+        .map(|p| (p.premises, p.postcode.split(' ').next().unwrap_or_default()))
+        .collect();
+    // Each (controller, district) pair's first week, from the listings placed there.
+    let mut first_week: HashMap<(u64, &str), u32> = HashMap::new();
+    for (t, _) in scored {
+        if let Some(d) = district_of.get(&t.premises) {
+            let w = first_week.entry((t.controller, d)).or_insert(t.first_week);
+            *w = (*w).min(t.first_week);
+        }
+    }
+    let truth_new: std::collections::HashSet<(u64, &str)> = first_week
+        .iter()
+        .filter(|(_, w)| **w == last)
+        .map(|(pair, _)| *pair)
+        .collect();
+    let any_locations = scored.iter().any(|(_, p)| !p.locations.is_empty());
+    if !any_locations {
+        return (truth_new.len() as u64, None);
+    }
+    // The truth pairs behind each reported new location, by its listings.
+    let mut votes: HashMap<&str, HashMap<(u64, &str), u32>> = HashMap::new();
+    for (t, p) in scored {
+        let Some(d) = district_of.get(&t.premises) else {
+            continue;
+        };
+        for id in p.locations.iter().filter(|id| new_ids.contains(*id)) {
+            *votes
+                .entry(id.as_str())
+                .or_default()
+                .entry((t.controller, d))
+                .or_default() += 1;
+        }
+    }
+    let mut right = 0_u64;
+    let mut found_pairs = std::collections::HashSet::new();
+    for counts in votes.values() {
+        let majority = counts
+            .iter()
+            .max_by_key(|(pair, n)| (**n, std::cmp::Reverse(**pair)))
+            .map(|(pair, _)| *pair);
+        if let Some(pair) = majority.filter(|p| truth_new.contains(p)) {
+            right += 1;
+            found_pairs.insert(pair);
+        }
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    let scores = DetectionScores {
+        true_positives: right,
+        found: new_ids.len() as u64,
+        expected: truth_new.len() as u64,
+        scores: lantern_sim::eval::Prf::new(
+            ratio(right as usize, new_ids.len()),
+            ratio(found_pairs.len(), truth_new.len()),
+        ),
+    };
+    (truth_new.len() as u64, Some(scores))
 }
 
 fn listing_key(t: &TruthListing) -> String {
@@ -337,8 +452,9 @@ impl EvalReport {
         ));
         match &self.new_locations {
             Some(d) => out.push_str(&format!(
-                "new locations, last week: precision {:.3}  recall {:.3}\n",
-                d.scores.precision, d.scores.recall
+                "new locations, last week: precision {:.3}  recall {:.3}  ({} reported, {} right; \
+                 {} new (controller, district) pairs in the truth)\n",
+                d.scores.precision, d.scores.recall, d.found, d.true_positives, d.expected
             )),
             None => out.push_str(&format!(
                 "new locations, last week: not assessed (the analysis reports no locations yet; \
@@ -364,26 +480,57 @@ impl EvalReport {
 mod tests {
     use super::*;
 
-    fn premises(postcode: &str, first_week: u32, last_week: u32) -> TruthPremises {
+    fn premises(id: u64, postcode: &str) -> TruthPremises {
         TruthPremises {
+            premises: id,
             postcode: postcode.into(),
-            first_week,
-            last_week,
         }
     }
 
     #[test]
-    fn new_locations_are_postcodes_first_used_in_the_last_week() {
-        let list = [
-            premises("B5 6DY", 0, 3),
-            premises("B1 1AA", 3, 3),
-            premises("B5 6DY", 3, 3), // used before: not new
-            premises("WS10 7AD", 2, 2),
-            premises("WV1 1AA", 3, 3),
+    fn new_locations_are_scored_by_the_truth_pairs_their_listings_belong_to() {
+        let premises = [
+            premises(1, "B5 6DY"),
+            premises(2, "B5 7AA"), // controller 1 already in B5: not new
+            premises(3, "WS1 1AA"),
         ];
-        let new: Vec<&str> = new_postcodes_in_last_week(&list).into_iter().collect();
-        assert_eq!(new, ["B1 1AA", "WV1 1AA"]);
-        assert!(new_postcodes_in_last_week(&[]).is_empty());
+        let listing = |id: &str, controller, premises, first_week| TruthListing {
+            source: "s".into(),
+            external_id: id.into(),
+            controller,
+            premises,
+            first_week,
+            controller_kind: "network".into(),
+            exploitative: true,
+            phones: String::new(),
+        };
+        let truth = [
+            listing("1", 1, 1, 0),
+            listing("2", 1, 2, 3),
+            listing("3", 2, 3, 3), // (2, WS1) is the one new pair
+        ];
+        let predicted = |locations: &[&str]| Predicted {
+            cluster: "c".into(),
+            locations: locations.iter().map(|s| (*s).to_owned()).collect(),
+            phones: Vec::new(),
+            risk: 0.0,
+            band: RiskBand::Low,
+            assessed: false,
+        };
+        let p = [
+            predicted(&["b5"]),
+            predicted(&["b5-late"]),
+            predicted(&["ws1"]),
+        ];
+        let scored: Vec<(&TruthListing, &Predicted)> = truth.iter().zip(&p).collect();
+        let new: std::collections::HashSet<String> =
+            ["b5-late".to_owned(), "ws1".to_owned()].into();
+        let (expected, scores) = score_new_locations(3, &premises, &scored, &new);
+        let scores = scores.unwrap();
+        assert_eq!(expected, 1);
+        assert_eq!((scores.found, scores.true_positives), (2, 1));
+        assert!((scores.scores.precision - 0.5).abs() < 1e-9);
+        assert!((scores.scores.recall - 1.0).abs() < 1e-9);
     }
 
     #[test]
@@ -392,12 +539,15 @@ mod tests {
             source: "s".into(),
             external_id: "1".into(),
             controller: 1,
+            premises: 1,
+            first_week: 0,
             controller_kind: kind.into(),
             exploitative: kind == "network",
             phones: String::new(),
         };
         let predicted = |cluster: &str| Predicted {
             cluster: cluster.into(),
+            locations: Vec::new(),
             phones: Vec::new(),
             risk: 0.0,
             band: RiskBand::Low,
@@ -417,12 +567,15 @@ mod tests {
             source: "s".into(),
             external_id: "1".into(),
             controller: 1,
+            premises: 1,
+            first_week: 0,
             controller_kind: "independent".into(),
             exploitative: false,
             phones: String::new(),
         };
         let p = |phones: &[&str]| Predicted {
             cluster: String::new(),
+            locations: Vec::new(),
             phones: phones.iter().map(|s| (*s).to_owned()).collect(),
             risk: 0.0,
             band: RiskBand::Low,

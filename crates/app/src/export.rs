@@ -1,16 +1,13 @@
 //! The results export (`shared/spec/results-export.md`): JSON Lines of adverts, clusters and
-//! locations. Phones and e-mails come from the contact fields and, through `lantern-extract`,
-//! from the title and body; clusters come from `lantern-link` (shared strong identifiers). Until
-//! premises and scoring land there are no locations, and records say `"assessed": false`.
+//! locations, as the last `lantern analyse` wrote them. Nothing is computed here: the export is
+//! a read of the stored analysis, so it is fast and always matches what the analysis reported.
 
-use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
+use lantern_analysis::is_new_since;
 use lantern_core::Timestamp;
-use lantern_core::export::{AdvertRecord, ClusterRecord, RiskBand};
-use lantern_extract::Extractor;
-use lantern_link::{Evidence, LinkKind, Settings, link};
-use lantern_store::{CaptureStore, ListingCaptures, Store, StoreError};
+use lantern_core::export::{AdvertRecord, LocationRecord};
+use lantern_store::{AnalysisStore, RecordKind, Store, StoreError};
 
 /// Which export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,135 +37,44 @@ pub enum ExportError {
     /// Writing the output failed.
     #[error("writing the export: {0}")]
     Io(#[from] io::Error),
+    /// Nothing was analysed yet.
+    #[error("the store has not been analysed yet: run `lantern analyse` first")]
+    NotAnalysed,
 }
 
-struct Contacts {
-    phones: Vec<String>,
-    emails: Vec<String>,
-    handles: Vec<String>,
-    images: Vec<String>,
+/// How current the stored analysis is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// Whether any analysis was saved.
+    pub analysed: bool,
+    /// Captures stored after the last analysis.
+    pub captures_not_analysed: i64,
 }
 
-/// Phones, e-mails, handles and images from every field of every capture of a listing. A stored
-/// record that no longer decodes is an error, never silently skipped.
-fn contacts(extractor: &Extractor<'_>, listing: &ListingCaptures) -> io::Result<Contacts> {
-    let mut phones = BTreeSet::new();
-    let mut emails = BTreeSet::new();
-    let mut handles = BTreeSet::new();
-    let mut images = BTreeSet::new();
-    for raw in &listing.raws {
-        let capture = lantern_ingest::decode_stored(&raw.format, &raw.zstd).map_err(|e| {
-            io::Error::other(format!(
-                "stored capture of ({}, {}) is unreadable: {e}",
-                listing.source, listing.external_id
-            ))
-        })?;
-        let facts = extractor.capture(&capture);
-        phones.extend(facts.phones());
-        emails.extend(facts.emails());
-        handles.extend(facts.handles());
-        images.extend(facts.images);
-    }
-    Ok(Contacts {
-        phones: phones.into_iter().collect(),
-        emails: emails.into_iter().collect(),
-        handles: handles.into_iter().collect(),
-        images: images.into_iter().collect(),
+/// Whether the store was analysed, and how many captures arrived since.
+pub async fn freshness(store: &Store) -> Result<Freshness, StoreError> {
+    let last = store.last_analysis().await?;
+    let max = store.max_capture_id().await?;
+    Ok(Freshness {
+        analysed: last.is_some(),
+        captures_not_analysed: last.map_or(max, |l| (max - l.through_capture_id).max(0)),
     })
 }
 
-fn write_line<T: serde::Serialize>(out: &mut dyn Write, record: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
-    out.write_all(b"\n")
-}
-
-/// Calls `f` with the advert record of every listing, in `(source, external_id)` order, each
-/// with the cluster linking placed it in; returns how many. The evaluator reads the analysis
-/// through this, as the export does. Linking needs every listing's evidence before any cluster is
-/// known, so the records are gathered first (memory grows with the number of listings).
+/// Calls `f` with the stored advert record of every listing, in `(source, external_id)` order;
+/// returns how many. The evaluator reads the analysis through this, as the export does.
 pub async fn for_each_advert(
     store: &Store,
     f: &mut dyn FnMut(AdvertRecord) -> io::Result<()>,
 ) -> Result<u64, ExportError> {
-    let (records, _) = linked_adverts(store).await?;
-    let count = records.len() as u64;
-    for record in records {
-        f(record)?;
+    if !freshness(store).await?.analysed {
+        return Err(ExportError::NotAnalysed);
     }
-    Ok(count)
-}
-
-/// Every listing's advert record with its cluster, and each cluster's link kinds.
-async fn linked_adverts(
-    store: &Store,
-) -> Result<(Vec<AdvertRecord>, HashMap<String, Vec<LinkKind>>), ExportError> {
-    let extractor = crate::extract::extractor().map_err(|e| io::Error::other(e.to_string()))?;
-    let mut records = Vec::new();
-    let mut evidence = Vec::new();
-    store
-        .for_each_listing(&mut |listing| {
-            let Contacts {
-                phones,
-                emails,
-                handles,
-                images,
-            } = contacts(&extractor, &listing)?;
-            evidence.push(Evidence {
-                source: listing.source.clone(),
-                external_id: listing.external_id.clone(),
-                first_seen: Some(listing.first_seen),
-                phones: phones.clone(),
-                emails: emails.clone(),
-                handles,
-                images,
-            });
-            records.push(AdvertRecord {
-                source: listing.source,
-                external_id: listing.external_id,
-                cluster: String::new(),
-                locations: Vec::new(),
-                phones,
-                emails,
-                first_seen: listing.first_seen,
-                last_seen: listing.last_seen,
-                risk: 0.0,
-                risk_band: RiskBand::Low,
-                reasons: Vec::new(),
-                assessed: false,
-            });
-            Ok(())
+    Ok(store
+        .for_each_record(RecordKind::Advert, &mut |json| {
+            f(serde_json::from_str(json).map_err(io::Error::other)?)
         })
-        .await?;
-    let clusters = link(&evidence, Settings::default());
-    for (record, cluster) in records.iter_mut().zip(clusters.cluster_of) {
-        record.cluster = cluster;
-    }
-    let kinds = clusters
-        .summary
-        .into_iter()
-        .map(|(id, (_, kinds))| (id, kinds))
-        .collect();
-    Ok((records, kinds))
-}
-
-/// Why a cluster's listings were grouped, in words.
-fn link_reasons(size: u64, kinds: &[LinkKind]) -> Vec<String> {
-    if size < 2 {
-        return Vec::new();
-    }
-    let names: Vec<&str> = kinds
-        .iter()
-        .map(|k| match k {
-            LinkKind::Phone => "a phone number",
-            LinkKind::Email => "an e-mail address",
-            LinkKind::Handle => "a messaging handle",
-            LinkKind::Image => "an image",
-        })
-        .collect();
-    vec![format!(
-        "{size} listings linked by sharing {}",
-        names.join(", ")
-    )]
+        .await?)
 }
 
 /// Writes one export as JSON Lines to `out`; returns the number of lines.
@@ -178,55 +84,30 @@ pub async fn export(
     options: ExportOptions,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
-    let _ = options.new_since; // no locations exist before linking (issue 6); nothing to filter
-    if kind == ExportKind::Locations {
-        out.flush()?;
-        return Ok(0);
+    if !freshness(store).await?.analysed {
+        return Err(ExportError::NotAnalysed);
     }
-    let (records, kinds) = linked_adverts(store).await?;
-    let lines = if kind == ExportKind::Clusters {
-        // One line per cluster, in order of the cluster's first listing in key order.
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut clusters: Vec<ClusterRecord> = Vec::new();
-        for advert in records {
-            let i = *index.entry(advert.cluster.clone()).or_insert_with(|| {
-                clusters.push(ClusterRecord {
-                    cluster: advert.cluster.clone(),
-                    size: 0,
-                    phones: Vec::new(),
-                    locations: Vec::new(),
-                    places: Vec::new(),
-                    first_seen: advert.first_seen,
-                    last_seen: advert.last_seen,
-                    risk: advert.risk,
-                    risk_band: advert.risk_band,
-                    reasons: Vec::new(),
-                    assessed: advert.assessed,
-                });
-                clusters.len() - 1
-            });
-            let entry = &mut clusters[i];
-            entry.size += 1;
-            entry.phones.extend(advert.phones);
-            entry.first_seen = entry.first_seen.min(advert.first_seen);
-            entry.last_seen = entry.last_seen.max(advert.last_seen);
-        }
-        let count = clusters.len() as u64;
-        for mut record in clusters {
-            record.phones.sort();
-            record.phones.dedup();
-            let link_kinds = kinds.get(&record.cluster).map_or(&[][..], Vec::as_slice);
-            record.reasons = link_reasons(record.size, link_kinds);
-            write_line(out, &record)?;
-        }
-        count
-    } else {
-        let count = records.len() as u64;
-        for advert in records {
-            write_line(out, &advert)?;
-        }
-        count
+    let record_kind = match kind {
+        ExportKind::Adverts => RecordKind::Advert,
+        ExportKind::Clusters => RecordKind::Cluster,
+        ExportKind::Locations => RecordKind::Location,
     };
+    let mut lines = 0;
+    store
+        .for_each_record(record_kind, &mut |json| {
+            if let (ExportKind::Locations, Some(since)) = (kind, options.new_since) {
+                let record: LocationRecord =
+                    serde_json::from_str(json).map_err(io::Error::other)?;
+                if !is_new_since(&record, since) {
+                    return Ok(());
+                }
+            }
+            out.write_all(json.as_bytes())?;
+            out.write_all(b"\n")?;
+            lines += 1;
+            Ok(())
+        })
+        .await?;
     out.flush()?;
     Ok(lines)
 }

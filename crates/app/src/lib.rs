@@ -1,6 +1,7 @@
 //! Lantern's use cases: the only place that combines ingest, storage and (later) analysis. The
 //! command line and the web server call these and nothing below them.
 
+pub mod analyse;
 pub mod demo;
 pub mod evaluate;
 pub mod export;

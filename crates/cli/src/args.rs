@@ -68,7 +68,12 @@ pub enum Command {
         after_help = "Exit status: 0 all accepted, 3 some lines rejected, 2 usage error, 1 failure."
     )]
     Ingest(IngestArgs),
-    /// Write analysis results as JSON Lines (shared/spec/results-export.md).
+    /// Analyse the store: extract phones, places and indicators from captures not yet analysed,
+    /// link listings into clusters, resolve locations (premises and leads) and movement, and store
+    /// the results that `lantern export` writes. Only new captures are extracted; `--full`
+    /// re-extracts everything and gives the same results.
+    Analyse(AnalyseArgs),
+    /// Write the last analysis' results as JSON Lines (shared/spec/results-export.md).
     Export(ExportArgs),
     /// Apply pending database migrations and list those applied (they also apply on every start).
     Migrate,
@@ -97,6 +102,20 @@ pub enum Command {
         after_help = "Examples:\n  lantern indicators --domain ADV\n  lantern indicators --applies-to premises --observable-by public\n  lantern indicators --search passport\n  lantern indicators --catalogue my-edit.toml   (checks an edited catalogue)"
     )]
     Indicators(IndicatorsArgs),
+}
+
+/// Arguments of `lantern analyse`.
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    /// Re-extract every capture and recompute everything from scratch.
+    #[arg(long)]
+    pub full: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `lantern indicators`.

@@ -22,8 +22,8 @@ use lantern_store::{CaptureStore, Store, Target};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crate::args::{
-    AppliesToArg, Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs, IndicatorsArgs,
-    IngestArgs, ObserverArg, SimulateArgs,
+    AnalyseArgs, AppliesToArg, Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs,
+    IndicatorsArgs, IngestArgs, ObserverArg, SimulateArgs,
 };
 
 /// Exit status: every capture accepted (or the command succeeded).
@@ -103,6 +103,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Ingest(args) => run_ingest(&cli.global, &args).await,
+        Command::Analyse(args) => run_analyse(&cli.global, &args).await,
         Command::Export(args) => run_export(&cli.global, &args).await,
         Command::Demo => run_demo(&cli.global).await,
         Command::Geo(command) => run_geo(command),
@@ -326,8 +327,34 @@ async fn run_ingest(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<u8
     Ok(exit_code_for(result))
 }
 
+async fn run_analyse(global: &GlobalArgs, args: &AnalyseArgs) -> anyhow::Result<u8> {
+    let store = open_store(global).await?;
+    let bar = progress::AnalyseBar::new(args.quiet || args.json);
+    let summary = lantern_app::analyse::analyse(
+        &store,
+        lantern_app::analyse::AnalyseOptions { full: args.full },
+        &bar,
+    )
+    .await;
+    store.close().await;
+    let summary = summary?;
+    if args.json {
+        say!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        say!("{}", lantern_app::analyse::describe(&summary));
+    }
+    Ok(EXIT_OK)
+}
+
 async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
     let store = open_store(global).await?;
+    let fresh = lantern_app::export::freshness(&store).await?;
+    if fresh.analysed && fresh.captures_not_analysed > 0 {
+        eprintln!(
+            "note: {} capture(s) were stored after the last analysis; run `lantern analyse` to include them",
+            fresh.captures_not_analysed
+        );
+    }
     let options = ExportOptions {
         new_since: args.new_since,
     };
@@ -359,11 +386,6 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
             lines
         }
     };
-    if lines == 0 && matches!(kind, lantern_app::export::ExportKind::Locations) {
-        eprintln!(
-            "note: no locations yet; they come from linking listings to premises, which has not run"
-        );
-    }
     if let Some(path) = &args.out {
         eprintln!("wrote {lines} line(s) to {}", path.display());
     }
@@ -405,11 +427,20 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
         counts.captures,
         counts.runs
     );
+    say!("Analysing (`lantern analyse`)...");
+    let summary = lantern_app::analyse::analyse(
+        &store,
+        lantern_app::analyse::AnalyseOptions::default(),
+        &progress::AnalyseBar::new(false),
+    )
+    .await?;
+    say!("{}", lantern_app::analyse::describe(&summary));
     say!("\nHow the analysis scores against the scenario's truth (`lantern eval`):\n");
     let report = lantern_app::evaluate::evaluate(&store, &scenario_dir).await?;
     say!("{}", report.table().trim_end());
     say!(
-        "\nNext: `lantern export adverts` writes one JSON line per listing; \
+        "\nNext: `lantern export locations --new-since 2026-10-12T00:00:00Z` lists this week's new \
+         locations; `lantern export adverts` writes one JSON line per listing; \
          `lantern geo find-in-text \"...\"` finds places; `lantern --help` for more."
     );
     let _ = std::io::stdout().flush();

@@ -74,3 +74,44 @@ impl RejectionReporter for RejectionPrinter {
         }
     }
 }
+
+/// A bar per analysis stage (only on a terminal).
+pub struct AnalyseBar {
+    bar: ProgressBar,
+}
+
+impl AnalyseBar {
+    /// A bar drawn on standard error when it is a terminal.
+    pub fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+        };
+        Self { bar }
+    }
+}
+
+impl lantern_app::analyse::AnalyseProgress for AnalyseBar {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        self.bar.reset();
+        let template = match total {
+            Some(_) => "{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+            None => "{spinner} {msg}",
+        };
+        self.bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        self.bar.set_length(total.unwrap_or(0));
+        self.bar.set_message(name.to_owned());
+        self.bar.tick();
+    }
+    fn advanced(&self, units: u64) {
+        self.bar.inc(units);
+    }
+    fn finished(&self) {
+        self.bar.finish_and_clear();
+    }
+}

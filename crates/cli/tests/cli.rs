@@ -356,6 +356,21 @@ fn export_writes_every_field_of_the_spec() {
         run(&db, &["ingest", file.to_str().unwrap()]).status.code(),
         Some(0)
     );
+    // Nothing is exported before an analysis, and the error says what to do.
+    let out = run(&db, &["export", "adverts"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("run `lantern analyse`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&db, &["analyse", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 listings in 1 clusters"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let out = run(&db, &["export", "adverts"]);
     assert_eq!(out.status.code(), Some(0));
@@ -403,12 +418,49 @@ fn export_writes_every_field_of_the_spec() {
     }
     assert_eq!(cluster["cluster"], advert["cluster"]);
 
+    // "Mia in Digbeth": a lead at place precision, new, linked from the advert.
     let out = run(
         &db,
         &["export", "locations", "--new-since", "2026-10-01T00:00:00Z"],
     );
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
+    let location: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    for field in [
+        "location",
+        "label",
+        "postcode",
+        "local_authority",
+        "lat",
+        "lon",
+        "precision",
+        "first_seen",
+        "last_seen",
+        "listings",
+        "status",
+        "risk",
+        "risk_band",
+    ] {
+        assert!(location.get(field).is_some(), "locations lacks {field}");
+    }
+    assert_eq!(location["label"], "Digbeth");
+    assert_eq!(location["precision"], "place");
+    assert_eq!(location["local_authority"], "E08000025");
+    assert_eq!(location["status"], "new");
+    assert_eq!(location["kind"], "lead");
+    assert_eq!(
+        advert["locations"],
+        serde_json::json!([location["location"]])
+    );
+    assert_eq!(
+        cluster["locations"],
+        serde_json::json!([location["location"]])
+    );
+    let later = run(
+        &db,
+        &["export", "locations", "--new-since", "2026-10-04T00:00:00Z"],
+    );
+    assert_eq!(later.status.code(), Some(0));
+    assert!(later.stdout.is_empty(), "{}", text(&later.stdout));
     assert_eq!(
         run(&db, &["export", "locations", "--new-since", "last week"])
             .status
@@ -662,6 +714,7 @@ fn simulate_is_deterministic_and_eval_scores_the_store_against_its_truth() {
             .code(),
         Some(0)
     );
+    assert_eq!(run(&db, &["analyse", "--quiet"]).status.code(), Some(0));
     let json_path = dir.path().join("eval.json");
     let eval = run(
         &db,
@@ -694,7 +747,10 @@ fn simulate_is_deterministic_and_eval_scores_the_store_against_its_truth() {
     let phones = &report["phones"]["scores"];
     assert!(phones["precision"].as_f64().unwrap() >= 0.99, "{phones}");
     assert!(phones["recall"].as_f64().unwrap() >= 0.99, "{phones}");
-    assert!(report["risk"].is_null() && report["new_locations"].is_null());
+    assert!(report["risk"].is_null(), "no risk model yet");
+    let new = &report["new_locations"];
+    assert!(new["found"].as_u64().unwrap() > 0, "{new}");
+    assert!(new["scores"]["precision"].as_f64().unwrap() >= 0.8, "{new}");
     let merged = clusters["independent_in_network_cluster"].as_f64().unwrap();
     assert!(merged <= 0.01, "independents put with a network: {merged}");
 
@@ -797,6 +853,7 @@ fn listings_sharing_a_phone_are_exported_as_one_cluster_with_its_reason() {
         run(&db, &["ingest", file.to_str().unwrap()]).status.code(),
         Some(0)
     );
+    assert_eq!(run(&db, &["analyse", "--quiet"]).status.code(), Some(0));
     let adverts = text(&run(&db, &["export", "adverts"]).stdout);
     let clusters: Vec<String> = adverts
         .lines()
@@ -828,4 +885,79 @@ fn listings_sharing_a_phone_are_exported_as_one_cluster_with_its_reason() {
             .contains("phone number"),
         "{pair}"
     );
+}
+
+/// The three exports of a store, as text.
+fn exports(db: &TestDb) -> [String; 3] {
+    ["adverts", "clusters", "locations"].map(|what| {
+        let out = run(db, &["export", what]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    })
+}
+
+#[tokio::test]
+async fn incremental_analysis_equals_a_full_one_and_a_rerun_writes_nothing() {
+    let sim = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args([
+            "simulate",
+            "--seed",
+            "7",
+            "--listings",
+            "800",
+            "--weeks",
+            "4",
+            "--out",
+        ])
+        .arg(sim.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let all = std::fs::read_to_string(sim.path().join("captures.jsonl")).unwrap();
+    // The first two weeks, then the rest (the scenario starts on 2026-09-07).
+    let (early, late): (Vec<&str>, Vec<&str>) = all.lines().partition(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        v["captured_at"].as_str().unwrap() < "2026-09-21"
+    });
+    assert!(!early.is_empty() && !late.is_empty());
+    let early = write_file(sim.path(), "early.jsonl", early.join("\n").as_bytes());
+    let late = write_file(sim.path(), "late.jsonl", late.join("\n").as_bytes());
+    let whole = sim.path().join("captures.jsonl");
+
+    let growing = backends("cli: incremental analysis").await;
+    let fresh = backends("cli: full analysis").await;
+    for (a, b) in growing.iter().zip(&fresh) {
+        for file in [&early, &late] {
+            let out = run(a, &["ingest", file.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let out = run(a, &["analyse", "--quiet"]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        }
+        let incremental = exports(a);
+        assert!(incremental[2].lines().count() > 50, "locations were found");
+        let again = text(&run(a, &["analyse", "--quiet"]).stdout);
+        assert!(again.contains("(incremental)"), "{again}");
+        assert!(again.contains(" 0 new capture(s)"), "{again}");
+        assert!(again.contains("0 record(s) written, 0 removed"), "{again}");
+
+        assert_eq!(
+            run(b, &["ingest", whole.to_str().unwrap()]).status.code(),
+            Some(0)
+        );
+        let out = text(&run(b, &["analyse", "--quiet", "--full"]).stdout);
+        assert!(out.contains("(full)"), "{out}");
+        assert_eq!(
+            exports(b),
+            incremental,
+            "{}: full differs from incremental",
+            a.backend
+        );
+        assert_eq!(
+            run(a, &["analyse", "--quiet", "--full"]).status.code(),
+            Some(0)
+        );
+        assert_eq!(exports(a), incremental, "{}: re-run differs", a.backend);
+    }
 }

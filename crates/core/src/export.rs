@@ -1,13 +1,13 @@
 //! Records of the results export (`shared/spec/results-export.md`). Field names are a public
 //! interface: add optional fields, never rename or repurpose one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::timestamp::Timestamp;
 
 /// The band shown to users for a risk score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskBand {
     /// Lowest concern.
@@ -19,7 +19,7 @@ pub enum RiskBand {
 }
 
 /// One line of `export adverts`: one listing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdvertRecord {
     /// Site or feed.
     pub source: String,
@@ -49,7 +49,7 @@ pub struct AdvertRecord {
 }
 
 /// One line of `export clusters`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterRecord {
     /// Cluster id.
     pub cluster: String,
@@ -73,10 +73,31 @@ pub struct ClusterRecord {
     pub reasons: Vec<String>,
     /// Optional field: whether a risk model has scored the cluster.
     pub assessed: bool,
+    /// Optional field: where the cluster advertised, in order of first appearance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub movement: Vec<MovementStep>,
+}
+
+/// One place in a cluster's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MovementStep {
+    /// Location id.
+    pub location: String,
+    /// Its label.
+    pub label: String,
+    /// Its borough, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borough: Option<String>,
+    /// First advertised there.
+    pub first_seen: Timestamp,
+    /// Last advertised there.
+    pub last_seen: Timestamp,
+    /// Listings advertising there.
+    pub listings: u64,
 }
 
 /// How precisely a location is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// A street address.
@@ -92,7 +113,7 @@ pub enum Precision {
 }
 
 /// Where a location stands in the outreach cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocationStatus {
     /// First seen recently, never visited.
@@ -106,7 +127,7 @@ pub enum LocationStatus {
 }
 
 /// One line of `export locations`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationRecord {
     /// Location id.
     pub location: String,
@@ -134,6 +155,26 @@ pub struct LocationRecord {
     pub risk: f64,
     /// Band shown to users.
     pub risk_band: RiskBand,
+    /// Optional field: `premises` (an address or postcode unit, shared by whoever advertises
+    /// there) or `lead` (an area as advertised by one cluster).
+    pub kind: LocationKind,
+    /// Optional field: for a lead, the cluster advertising there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Optional field: advertised for at most two weeks and no longer.
+    pub short_lived: bool,
+    /// Optional field: whether a risk model has scored the location.
+    pub assessed: bool,
+}
+
+/// A premises or a lead (`shared/spec/results-export.md`, Locations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocationKind {
+    /// An address or postcode unit.
+    Premises,
+    /// An area as advertised by one cluster.
+    Lead,
 }
 
 /// The provisional cluster id of a listing that linking has not yet grouped: stable for the same

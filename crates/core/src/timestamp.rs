@@ -88,6 +88,12 @@ impl Timestamp {
         Self::parse(text)
     }
 
+    /// The calendar date, `2026-10-03`.
+    pub fn date(self) -> String {
+        let d = self.as_datetime().date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
     /// RFC 3339 text in UTC, with a fraction only when there is one (`2026-10-03T21:14:00Z`).
     pub fn to_rfc3339(self) -> String {
         self.0
@@ -105,6 +111,13 @@ impl fmt::Display for Timestamp {
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -6,6 +6,7 @@
 //! is written in one transaction, so a crash leaves whole batches or nothing; migrations are
 //! never edited after they land, and both backends carry the same list.
 
+pub mod analysis;
 pub mod error;
 pub mod migrations;
 mod model;
@@ -19,6 +20,10 @@ use std::path::PathBuf;
 
 use lantern_core::ValidCapture;
 
+pub use analysis::{
+    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, ListingRow, RecordKind, SaveOutcome,
+    StoredRecord,
+};
 pub use error::{Result, StoreError};
 pub use model::{
     AppliedMigration, BatchOutcome, IngestRun, ListingCaptures, NewRun, RunCounts, RunId, RunMode,
@@ -218,6 +223,39 @@ impl CaptureStore for Store {
     }
     async fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
         delegate!(self, s => s.applied_migrations().await)
+    }
+}
+
+impl AnalysisStore for Store {
+    async fn last_analysis(&self) -> Result<Option<AnalysisRun>> {
+        delegate!(self, s => s.last_analysis().await)
+    }
+    async fn max_capture_id(&self) -> Result<i64> {
+        delegate!(self, s => s.max_capture_id().await)
+    }
+    async fn captures_between(
+        &self,
+        after: i64,
+        through: i64,
+        f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
+    ) -> Result<()> {
+        delegate!(self, s => s.captures_between(after, through, f).await)
+    }
+    async fn listings_with_evidence(
+        &self,
+        f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
+    ) -> Result<()> {
+        delegate!(self, s => s.listings_with_evidence(f).await)
+    }
+    async fn save_analysis(&self, save: AnalysisSave) -> Result<SaveOutcome> {
+        delegate!(self, s => s.save_analysis(save).await)
+    }
+    async fn for_each_record(
+        &self,
+        kind: RecordKind,
+        f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        delegate!(self, s => s.for_each_record(kind, f).await)
     }
 }
 

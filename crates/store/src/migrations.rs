@@ -7,18 +7,32 @@ use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// `(version, description, sql)` of every SQLite migration, in order.
-pub const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "captures",
-    include_str!("../migrations/sqlite/0001_captures.sql"),
-)];
+pub const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "captures",
+        include_str!("../migrations/sqlite/0001_captures.sql"),
+    ),
+    (
+        2,
+        "analysis",
+        include_str!("../migrations/sqlite/0002_analysis.sql"),
+    ),
+];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
-pub const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "captures",
-    include_str!("../migrations/postgres/0001_captures.sql"),
-)];
+pub const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "captures",
+        include_str!("../migrations/postgres/0001_captures.sql"),
+    ),
+    (
+        2,
+        "analysis",
+        include_str!("../migrations/postgres/0002_analysis.sql"),
+    ),
+];
 
 /// Builds sqlx's migrator over one backend's list.
 pub fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {

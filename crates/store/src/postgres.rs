@@ -325,3 +325,10 @@ impl IngestTx for PostgresTx {
         self.tx.rollback().await.context("rolling back")
     }
 }
+
+crate::analysis::analysis_store_impl!(
+    PostgresStore,
+    sqlx::Postgres,
+    |t: Timestamp| t.as_datetime(),
+    ts
+);

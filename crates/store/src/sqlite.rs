@@ -346,3 +346,10 @@ impl IngestTx for SqliteTx {
             .await
     }
 }
+
+crate::analysis::analysis_store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    |t: Timestamp| t.to_storage_text(),
+    ts
+);

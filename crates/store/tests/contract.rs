@@ -296,3 +296,128 @@ async fn sqlite_file_is_private_and_durable() {
         .unwrap();
     assert_eq!(journal, "wal");
 }
+
+fn stored(
+    kind: lantern_store::RecordKind,
+    a: &str,
+    b: &str,
+    json: &str,
+) -> lantern_store::StoredRecord {
+    lantern_store::StoredRecord {
+        kind,
+        sort_a: a.into(),
+        sort_b: b.into(),
+        digest: json.len() as i64,
+        json: json.into(),
+    }
+}
+
+#[tokio::test]
+async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
+    use lantern_store::{AnalysisSave, AnalysisStore, RecordKind};
+    for db in backends("store contract: analysis").await {
+        let store = Store::open(&db.target).await.unwrap();
+        assert_eq!(store.last_analysis().await.unwrap(), None);
+        assert_eq!(store.max_capture_id().await.unwrap(), 0);
+        let run = start(&store).await;
+        write(
+            &store,
+            run,
+            &[
+                capture("site-b", "2", "2026-10-01T10:00:00Z", "two"),
+                capture("site-a", "1", "2026-10-01T11:00:00Z", "one"),
+            ],
+        )
+        .await;
+        let through = store.max_capture_id().await.unwrap();
+        let mut captures = Vec::new();
+        store
+            .captures_between(0, through, &mut |c| {
+                captures.push((c.capture_id, c.listing_id));
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(captures.len(), 2, "{}", db.backend);
+        assert!(captures[0].0 < captures[1].0, "in id order");
+        let save = |evidence: Vec<(i64, Vec<u8>)>, records: Vec<lantern_store::StoredRecord>| {
+            AnalysisSave {
+                mode: "full",
+                started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
+                through_capture_id: through,
+                evidence_version: 1,
+                captures_read: 2,
+                replace_all_evidence: false,
+                evidence,
+                records,
+            }
+        };
+        let first = vec![
+            stored(RecordKind::Advert, "site-b", "2", "{\"b\":2}"),
+            stored(RecordKind::Advert, "site-a", "1", "{\"a\":1}"),
+            stored(RecordKind::Location, "loc-1", "", "{\"l\":1}"),
+        ];
+        let evidence = captures.iter().map(|(_, l)| (*l, vec![1, 2, 3])).collect();
+        let outcome = store
+            .save_analysis(save(evidence, first.clone()))
+            .await
+            .unwrap();
+        assert_eq!((outcome.written, outcome.deleted), (3, 0), "{}", db.backend);
+        let last = store.last_analysis().await.unwrap().unwrap();
+        assert_eq!(
+            (last.through_capture_id, last.mode.as_str()),
+            (through, "full")
+        );
+        let mut adverts = Vec::new();
+        let n = store
+            .for_each_record(RecordKind::Advert, &mut |j| {
+                adverts.push(j.to_owned());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            adverts,
+            ["{\"a\":1}", "{\"b\":2}"],
+            "ordered by listing key"
+        );
+        let mut with_evidence = Vec::new();
+        store
+            .listings_with_evidence(&mut |l| {
+                with_evidence.push((l.source, l.evidence));
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            with_evidence,
+            [
+                ("site-a".to_owned(), Some(vec![1, 2, 3])),
+                ("site-b".to_owned(), Some(vec![1, 2, 3]))
+            ]
+        );
+        // Same records again: nothing rewritten; one changed, one gone: one written, one deleted.
+        let again = store
+            .save_analysis(save(Vec::new(), first.clone()))
+            .await
+            .unwrap();
+        assert_eq!((again.written, again.deleted), (0, 0));
+        let second = vec![
+            stored(RecordKind::Advert, "site-b", "2", "{\"b\":22}"),
+            stored(RecordKind::Advert, "site-a", "1", "{\"a\":1}"),
+        ];
+        let changed = store.save_analysis(save(Vec::new(), second)).await.unwrap();
+        assert_eq!((changed.written, changed.deleted), (1, 1), "{}", db.backend);
+        let mut locations = 0;
+        store
+            .for_each_record(RecordKind::Location, &mut |_| {
+                locations += 1;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(locations, 0);
+        store.close().await;
+    }
+}

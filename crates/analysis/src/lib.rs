@@ -1,0 +1,157 @@
+//! Lantern's analysis core: from each listing's folded evidence to the records of the results
+//! export (`shared/spec/results-export.md`): clusters (via `lantern-link`), locations (premises
+//! and leads), movement, and each listing's cluster and locations.
+//!
+//! Architecture invariant: pure and deterministic. The same evidence gives the same records,
+//! whatever order it was gathered in; that is what makes an incremental analysis equal a full one.
+//! Times come from the data (the latest capture), never from the clock.
+
+pub mod area;
+pub mod evidence;
+mod locations;
+
+pub use area::{Area, PlaceDistricts, area_of_capture};
+pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, ListingEvidence};
+pub use locations::{LocationSettings, is_new_since};
+
+use std::collections::{BTreeSet, HashMap};
+
+use lantern_core::Timestamp;
+use lantern_core::export::{AdvertRecord, ClusterRecord, LocationRecord, RiskBand};
+use lantern_link::{Evidence, LinkKind, Settings, link};
+
+/// One listing as the analysis sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ListingInput<'a> {
+    /// Site.
+    pub source: &'a str,
+    /// Id on the site.
+    pub external_id: &'a str,
+    /// First capture time.
+    pub first_seen: Timestamp,
+    /// Last capture time.
+    pub last_seen: Timestamp,
+    /// Its folded evidence.
+    pub evidence: &'a ListingEvidence,
+}
+
+/// The analysis' results: the three exports' records.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// One per listing, in input order.
+    pub adverts: Vec<AdvertRecord>,
+    /// One per cluster, in order of their first listing in input order.
+    pub clusters: Vec<ClusterRecord>,
+    /// One per location, ordered by id.
+    pub locations: Vec<LocationRecord>,
+}
+
+/// Analyses `listings` (in `(source, external_id)` order).
+pub fn analyse(
+    listings: &[ListingInput<'_>],
+    places: &PlaceDistricts,
+    settings: &LocationSettings,
+) -> Analysis {
+    let evidence: Vec<Evidence> = listings
+        .iter()
+        .map(|l| Evidence {
+            source: l.source.to_owned(),
+            external_id: l.external_id.to_owned(),
+            first_seen: Some(l.first_seen),
+            phones: l.evidence.phones.iter().cloned().collect(),
+            emails: l.evidence.emails.iter().cloned().collect(),
+            handles: l.evidence.handles.iter().cloned().collect(),
+            images: l.evidence.images.iter().cloned().collect(),
+        })
+        .collect();
+    let clusters = link(&evidence, Settings::default());
+    drop(evidence);
+    let located = locations::locate(listings, &clusters.cluster_of, places, settings);
+
+    let mut adverts = Vec::with_capacity(listings.len());
+    for (i, l) in listings.iter().enumerate() {
+        adverts.push(AdvertRecord {
+            source: l.source.to_owned(),
+            external_id: l.external_id.to_owned(),
+            cluster: clusters.cluster_of[i].clone(),
+            locations: located.of_listing[i].clone(),
+            phones: l.evidence.phones.iter().cloned().collect(),
+            emails: l.evidence.emails.iter().cloned().collect(),
+            first_seen: l.first_seen,
+            last_seen: l.last_seen,
+            risk: 0.0,
+            risk_band: RiskBand::Low,
+            reasons: Vec::new(),
+            assessed: false,
+        });
+    }
+
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut records: Vec<ClusterRecord> = Vec::new();
+    let mut phones: Vec<BTreeSet<&str>> = Vec::new();
+    for (i, l) in listings.iter().enumerate() {
+        let id = clusters.cluster_of[i].as_str();
+        let k = *index.entry(id).or_insert_with(|| {
+            records.push(ClusterRecord {
+                cluster: id.to_owned(),
+                size: 0,
+                phones: Vec::new(),
+                locations: Vec::new(),
+                places: Vec::new(),
+                first_seen: l.first_seen,
+                last_seen: l.last_seen,
+                risk: 0.0,
+                risk_band: RiskBand::Low,
+                reasons: Vec::new(),
+                assessed: false,
+                movement: Vec::new(),
+            });
+            phones.push(BTreeSet::new());
+            records.len() - 1
+        });
+        let record = &mut records[k];
+        record.size += 1;
+        record.first_seen = record.first_seen.min(l.first_seen);
+        record.last_seen = record.last_seen.max(l.last_seen);
+        phones[k].extend(l.evidence.phones.iter().map(String::as_str));
+    }
+    for (record, phones) in records.iter_mut().zip(phones) {
+        record.phones = phones.into_iter().map(str::to_owned).collect();
+        let kinds = clusters
+            .summary
+            .get(&record.cluster)
+            .map_or(&[][..], |(_, k)| k.as_slice());
+        record.reasons = link_reasons(record.size, kinds);
+        if let Some(movement) = located.movement.get(&record.cluster) {
+            record.locations = movement.steps.iter().map(|s| s.location.clone()).collect();
+            record.places = movement.places.clone();
+            record.reasons.extend(movement.reasons.iter().cloned());
+            record.movement = movement.steps.clone();
+        }
+    }
+    Analysis {
+        adverts,
+        clusters: records,
+        locations: located.records,
+    }
+}
+
+/// Why a cluster's listings were grouped, in words.
+fn link_reasons(size: u64, kinds: &[LinkKind]) -> Vec<String> {
+    if size < 2 {
+        return Vec::new();
+    }
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|k| match k {
+            LinkKind::Phone => "a phone number",
+            LinkKind::Email => "an e-mail address",
+            LinkKind::Handle => "a messaging handle",
+            LinkKind::Image => "an image",
+        })
+        .collect();
+    vec![format!(
+        "{size} listings linked by sharing {}",
+        names.join(", ")
+    )]
+}

@@ -1,0 +1,309 @@
+//! Locations: a listing's areas become **premises** (an address or postcode unit, shared by
+//! whoever advertises there) or **leads** (an area as advertised by one cluster). Within a
+//! cluster, a place name merges into the cluster's district lead when the place lies in that
+//! district, so "Digbeth" and "B5" from one controller are one lead. Each cluster's locations in
+//! time order are its movement.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use lantern_core::Timestamp;
+use lantern_core::export::{
+    LocationKind, LocationRecord, LocationStatus, MovementStep, Precision, RiskBand,
+};
+use sha2::{Digest, Sha256};
+
+use crate::ListingInput;
+use crate::area::{Area, PlaceDistricts};
+
+/// Windows that decide a location's status.
+#[derive(Debug, Clone, Copy)]
+pub struct LocationSettings {
+    /// A location first seen this many days before the latest capture, or later, is `new`.
+    pub new_window_days: u64,
+    /// A location advertised for at most this many days, and no longer advertised, is
+    /// short-lived.
+    pub short_lived_days: u64,
+}
+
+impl Default for LocationSettings {
+    fn default() -> Self {
+        Self {
+            new_window_days: 7,
+            short_lived_days: 14,
+        }
+    }
+}
+
+/// Whether a location belongs in `export locations --new-since T`: first seen at or after `T`
+/// and never known or visited before it.
+pub fn is_new_since(record: &LocationRecord, since: Timestamp) -> bool {
+    record.first_seen >= since
+        && !matches!(
+            record.status,
+            LocationStatus::Visited | LocationStatus::Closed
+        )
+}
+
+/// A cluster's movement: its locations in order, the places named, and reasons in words.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Movement {
+    pub steps: Vec<MovementStep>,
+    pub places: Vec<String>,
+    pub reasons: Vec<String>,
+}
+
+/// What [`locate`] finds.
+#[derive(Debug, Default)]
+pub(crate) struct Located {
+    /// Location ids of each listing, in input order.
+    pub of_listing: Vec<Vec<String>>,
+    /// Every location, by id.
+    pub records: Vec<LocationRecord>,
+    /// Per cluster id.
+    pub movement: HashMap<String, Movement>,
+}
+
+struct Aggregate<'a> {
+    area: &'a Area,
+    cluster: Option<&'a str>,
+    first: Timestamp,
+    last: Timestamp,
+    listings: BTreeSet<usize>,
+}
+
+/// Each area of listing `l` with the span it was advertised there.
+fn area_spans<'a>(l: &ListingInput<'a>) -> Vec<(&'a Area, Timestamp, Timestamp)> {
+    let areas = &l.evidence.areas;
+    if areas.len() == 1 {
+        return areas
+            .values()
+            .map(|seen| (&seen.area, l.first_seen, l.last_seen))
+            .collect();
+    }
+    let latest = areas
+        .values()
+        .flat_map(|seen| seen.captures.values())
+        .max()
+        .copied();
+    areas
+        .values()
+        .filter_map(|seen| {
+            let first = *seen.captures.values().min()?;
+            let mut last = *seen.captures.values().max()?;
+            if Some(last) == latest {
+                last = l.last_seen;
+            }
+            Some((&seen.area, first.max(l.first_seen), last.max(first)))
+        })
+        .collect()
+}
+
+fn location_id(kind: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"lantern-location\0");
+    h.update(kind.as_bytes());
+    h.update(b"\0");
+    h.update(key.as_bytes());
+    format!("loc-{}", hex::encode(&h.finalize()[..8]))
+}
+
+/// Resolves every listing's areas to locations and gathers their records.
+pub(crate) fn locate<'a>(
+    listings: &[ListingInput<'a>],
+    cluster_of: &'a [String],
+    places: &PlaceDistricts,
+    settings: &LocationSettings,
+) -> Located {
+    let Some(reference) = listings.iter().map(|l| l.last_seen).max() else {
+        return Located::default();
+    };
+    let spans: Vec<Vec<(&'a Area, Timestamp, Timestamp)>> =
+        listings.iter().map(area_spans).collect();
+
+    // Each cluster's district areas (the first listing's copy of each stands for it).
+    let mut districts: HashMap<&str, BTreeMap<&str, &'a Area>> = HashMap::new();
+    for (i, areas) in spans.iter().enumerate() {
+        for (area, ..) in areas {
+            if area.precision == Precision::PostcodeDistrict {
+                let label = area.label.as_str();
+                districts
+                    .entry(cluster_of[i].as_str())
+                    .or_default()
+                    .entry(label)
+                    .or_insert(area);
+            }
+        }
+    }
+
+    let mut aggregates: BTreeMap<String, Aggregate<'a>> = BTreeMap::new();
+    let mut of_listing: Vec<Vec<String>> = Vec::with_capacity(listings.len());
+    for (i, areas) in spans.iter().enumerate() {
+        let cluster = cluster_of[i].as_str();
+        let mut ids = BTreeSet::new();
+        for &(area, first, last) in areas {
+            let (id, area, owner) = if area.is_premises() {
+                (location_id("premises", &area.key), area, None)
+            } else {
+                let merged = (area.precision == Precision::Place)
+                    .then(|| {
+                        let covered = places.districts(area)?;
+                        let mine = districts.get(cluster)?;
+                        covered.iter().find_map(|d| mine.get(d.as_str()).copied())
+                    })
+                    .flatten()
+                    .unwrap_or(area);
+                let key = format!("{cluster}\0{}", merged.key);
+                (location_id("lead", &key), merged, Some(cluster))
+            };
+            let entry = aggregates.entry(id.clone()).or_insert_with(|| Aggregate {
+                area,
+                cluster: owner,
+                first,
+                last,
+                listings: BTreeSet::new(),
+            });
+            entry.first = entry.first.min(first);
+            entry.last = entry.last.max(last);
+            entry.listings.insert(i);
+            ids.insert(id);
+        }
+        of_listing.push(ids.into_iter().collect());
+    }
+
+    let day = 24 * 3600;
+    let new_from = reference
+        .plus_seconds(-((settings.new_window_days * day) as i64))
+        .unwrap_or(reference);
+    let records: Vec<LocationRecord> = aggregates
+        .iter()
+        .map(|(id, a)| {
+            let span_days =
+                (a.last.unix_micros() - a.first.unix_micros()) / (1_000_000 * day as i64);
+            LocationRecord {
+                location: id.clone(),
+                label: a.area.label.clone(),
+                postcode: a.area.postcode.clone(),
+                local_authority: a.area.local_authority.clone(),
+                lat: a.area.lat,
+                lon: a.area.lon,
+                precision: a.area.precision,
+                first_seen: a.first,
+                last_seen: a.last,
+                listings: a.listings.len() as u64,
+                status: if a.first >= new_from {
+                    LocationStatus::New
+                } else {
+                    LocationStatus::Known
+                },
+                risk: 0.0,
+                risk_band: RiskBand::Low,
+                kind: if a.cluster.is_some() {
+                    LocationKind::Lead
+                } else {
+                    LocationKind::Premises
+                },
+                cluster: a.cluster.map(str::to_owned),
+                short_lived: span_days <= settings.short_lived_days as i64 && a.last < new_from,
+                assessed: false,
+            }
+        })
+        .collect();
+
+    let movement = movement(listings, cluster_of, &of_listing, &aggregates);
+    Located {
+        of_listing,
+        records,
+        movement,
+    }
+}
+
+/// Each cluster's locations in time order, the places they name, and what moved.
+fn movement(
+    listings: &[ListingInput<'_>],
+    cluster_of: &[String],
+    of_listing: &[Vec<String>],
+    aggregates: &BTreeMap<String, Aggregate<'_>>,
+) -> HashMap<String, Movement> {
+    // Per cluster: its location ids, and for each image the locations it was advertised at.
+    let mut locations: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut image_places: HashMap<&str, HashMap<&str, BTreeSet<&str>>> = HashMap::new();
+    for (i, ids) in of_listing.iter().enumerate() {
+        let cluster = cluster_of[i].as_str();
+        let mine = locations.entry(cluster).or_default();
+        mine.extend(ids.iter().map(String::as_str));
+        for image in &listings[i].evidence.images {
+            image_places
+                .entry(cluster)
+                .or_default()
+                .entry(image.as_str())
+                .or_default()
+                .extend(ids.iter().map(String::as_str));
+        }
+    }
+    let mut out = HashMap::new();
+    for (cluster, ids) in locations {
+        if ids.is_empty() {
+            continue;
+        }
+        let mut steps: Vec<MovementStep> = ids
+            .iter()
+            .map(|id| {
+                let a = &aggregates[*id];
+                MovementStep {
+                    location: (*id).to_owned(),
+                    label: a.area.label.clone(),
+                    borough: a.area.borough.clone(),
+                    first_seen: a.first,
+                    last_seen: a.last,
+                    listings: a.listings.len() as u64,
+                }
+            })
+            .collect();
+        steps.sort_by(|a, b| (a.first_seen, &a.location).cmp(&(b.first_seen, &b.location)));
+        let mut places: Vec<String> = Vec::new();
+        for s in &steps {
+            if !places.contains(&s.label) {
+                places.push(s.label.clone());
+            }
+        }
+        let mut reasons = Vec::new();
+        let mut towns: Vec<(&str, Timestamp)> = Vec::new();
+        for s in &steps {
+            if let Some(b) = s.borough.as_deref()
+                && !towns.iter().any(|(t, _)| *t == b)
+            {
+                towns.push((b, s.first_seen));
+            }
+        }
+        if towns.len() >= 2 {
+            let list: Vec<String> = towns
+                .iter()
+                .map(|(t, from)| format!("{t} (from {})", from.date()))
+                .collect();
+            reasons.push(format!(
+                "advertised in {} towns: {}",
+                towns.len(),
+                list.join(", ")
+            ));
+        } else if steps.len() >= 2 {
+            reasons.push(format!("advertised at {} locations", steps.len()));
+        }
+        let moved = image_places
+            .get(cluster)
+            .map_or(0, |m| m.values().filter(|ids| ids.len() >= 2).count());
+        if moved > 0 {
+            reasons.push(format!(
+                "{moved} image(s) advertised at more than one location (the same workers moved between them)"
+            ));
+        }
+        out.insert(
+            cluster.to_owned(),
+            Movement {
+                steps,
+                places,
+                reasons,
+            },
+        );
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! `lantern analyse`: extraction and geocoding of the captures not yet analysed, folded into each
+//! listing's stored evidence; then linking, locations and movement over every listing's evidence;
+//! then the export records, of which only the changed ones are rewritten. `--full` re-extracts
+//! every capture and must give the same records.
+
+use std::collections::HashMap;
+use std::io;
+use std::time::Instant;
+
+use lantern_analysis::{
+    Analysis, EVIDENCE_VERSION, ListingEvidence, ListingInput, LocationSettings, PlaceDistricts,
+};
+use lantern_core::Timestamp;
+use lantern_core::export::LocationStatus;
+use lantern_extract::Extractor;
+use lantern_store::{
+    AnalysisSave, AnalysisStore, CaptureRow, RecordKind, Store, StoreError, StoredRecord,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::extract::{ExtractorUnavailable, extractor};
+
+/// Options of an analysis.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnalyseOptions {
+    /// Re-extract every capture instead of only those not yet analysed.
+    pub full: bool,
+}
+
+/// Shows an analysis' progress.
+pub trait AnalyseProgress {
+    /// A stage begins; `total` units when known.
+    fn stage(&self, name: &str, total: Option<u64>);
+    /// `units` more are done.
+    fn advanced(&self, units: u64);
+    /// The analysis is over.
+    fn finished(&self);
+}
+
+/// A progress that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl AnalyseProgress for Quiet {
+    fn stage(&self, _: &str, _: Option<u64>) {}
+    fn advanced(&self, _: u64) {}
+    fn finished(&self) {}
+}
+
+/// What an analysis did.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyseSummary {
+    /// `incremental` or `full`.
+    pub mode: &'static str,
+    /// Captures extracted in this run.
+    pub captures_read: u64,
+    /// Listings whose evidence changed.
+    pub listings_updated: u64,
+    /// Listings in the store.
+    pub listings: u64,
+    /// Clusters (a listing alone counts as one).
+    pub clusters: u64,
+    /// Clusters of two or more listings.
+    pub linked_clusters: u64,
+    /// Locations (premises and leads).
+    pub locations: u64,
+    /// Locations whose status is `new`.
+    pub new_locations: u64,
+    /// Records rewritten.
+    pub records_written: u64,
+    /// Records deleted.
+    pub records_deleted: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Why an analysis failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyseError {
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Extraction's embedded data did not load.
+    #[error("{0}")]
+    Extractor(#[from] ExtractorUnavailable),
+    /// Stored data could not be read back.
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+/// The summary in words, for the terminal.
+pub fn describe(s: &AnalyseSummary) -> String {
+    format!(
+        "Analysis ({}) done in {:.1} s: {} new capture(s) extracted, {} listing(s) updated.\n\
+         {} listings in {} clusters ({} of two or more listings); {} locations, {} of them new \
+         this week.\n{} record(s) written, {} removed.",
+        s.mode,
+        s.seconds,
+        s.captures_read,
+        s.listings_updated,
+        s.listings,
+        s.clusters,
+        s.linked_clusters,
+        s.locations,
+        s.new_locations,
+        s.records_written,
+        s.records_deleted
+    )
+}
+
+/// Captures extracted together (then folded), bounding memory.
+const CHUNK: usize = 4_096;
+
+/// Runs an analysis over `store`.
+pub async fn analyse(
+    store: &Store,
+    options: AnalyseOptions,
+    progress: &dyn AnalyseProgress,
+) -> Result<AnalyseSummary, AnalyseError> {
+    let started = Instant::now();
+    let started_at = Timestamp::now();
+    let extractor = extractor()?;
+    let last = store.last_analysis().await?;
+    let full = options.full
+        || last
+            .as_ref()
+            .is_none_or(|l| l.evidence_version != i64::from(EVIDENCE_VERSION));
+    let after = if full {
+        0
+    } else {
+        last.as_ref().map_or(0, |l| l.through_capture_id)
+    };
+    let through = store.max_capture_id().await?;
+
+    progress.stage(
+        "extracting new captures",
+        Some((through - after).max(0) as u64),
+    );
+    let mut delta: HashMap<i64, ListingEvidence> = HashMap::new();
+    let mut pending: Vec<CaptureRow> = Vec::with_capacity(CHUNK);
+    let mut captures_read = 0_u64;
+    store
+        .captures_between(after, through, &mut |row| {
+            pending.push(row);
+            if pending.len() >= CHUNK {
+                captures_read += pending.len() as u64;
+                progress.advanced(pending.len() as u64);
+                fold(&extractor, &std::mem::take(&mut pending), &mut delta)
+                    .map_err(io::Error::other)?;
+            }
+            Ok(())
+        })
+        .await?;
+    captures_read += pending.len() as u64;
+    progress.advanced(pending.len() as u64);
+    fold(&extractor, &pending, &mut delta).map_err(AnalyseError::Corrupt)?;
+
+    progress.stage("linking", None);
+    let mut rows = Vec::new();
+    let mut evidence = Vec::new();
+    let mut updated: Vec<(i64, Vec<u8>)> = Vec::new();
+    let mut decode_error: Option<String> = None;
+    store
+        .listings_with_evidence(&mut |row| {
+            let mut e = match (&row.evidence, full) {
+                (Some(blob), false) => decode(blob).map_err(|reason| {
+                    let message = format!(
+                        "stored evidence of ({}, {}) is unreadable: {reason}",
+                        row.source, row.external_id
+                    );
+                    decode_error = Some(message.clone());
+                    io::Error::other(message)
+                })?,
+                _ => ListingEvidence::default(),
+            };
+            if let Some(d) = delta.remove(&row.listing_id) {
+                e.merge(d);
+                updated.push((row.listing_id, encode(&e)));
+            }
+            evidence.push(e);
+            rows.push(row);
+            Ok(())
+        })
+        .await
+        .map_err(|e| match decode_error.take() {
+            Some(m) => AnalyseError::Corrupt(m),
+            None => AnalyseError::Store(e),
+        })?;
+
+    let inputs: Vec<ListingInput<'_>> = rows
+        .iter()
+        .zip(&evidence)
+        .map(|(r, e)| ListingInput {
+            source: &r.source,
+            external_id: &r.external_id,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            evidence: e,
+        })
+        .collect();
+    let places = PlaceDistricts::new(extractor.gazetteer());
+    let analysis = lantern_analysis::analyse(&inputs, &places, &LocationSettings::default());
+    let records = stored_records(&analysis);
+    let summary_counts = (
+        analysis.clusters.len() as u64,
+        analysis.clusters.iter().filter(|c| c.size >= 2).count() as u64,
+        analysis.locations.len() as u64,
+        analysis
+            .locations
+            .iter()
+            .filter(|l| l.status == LocationStatus::New)
+            .count() as u64,
+    );
+    drop(inputs);
+
+    progress.stage("saving", None);
+    let listings_updated = updated.len() as u64;
+    let outcome = store
+        .save_analysis(AnalysisSave {
+            mode: if full { "full" } else { "incremental" },
+            started_at,
+            through_capture_id: through,
+            evidence_version: i64::from(EVIDENCE_VERSION),
+            captures_read,
+            replace_all_evidence: full,
+            evidence: updated,
+            records,
+        })
+        .await?;
+    progress.finished();
+    Ok(AnalyseSummary {
+        mode: if full { "full" } else { "incremental" },
+        captures_read,
+        listings_updated,
+        listings: rows.len() as u64,
+        clusters: summary_counts.0,
+        linked_clusters: summary_counts.1,
+        locations: summary_counts.2,
+        new_locations: summary_counts.3,
+        records_written: outcome.written,
+        records_deleted: outcome.deleted,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Extracts a chunk of captures on every core and folds each into its listing's delta.
+fn fold(
+    extractor: &Extractor<'_>,
+    rows: &[CaptureRow],
+    delta: &mut HashMap<i64, ListingEvidence>,
+) -> Result<(), String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = rows.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<(i64, ListingEvidence)>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|row| {
+                            let capture =
+                                lantern_ingest::decode_stored(&row.raw.format, &row.raw.zstd)
+                                    .map_err(|e| {
+                                        format!(
+                                            "stored capture {} is unreadable: {e}",
+                                            row.capture_id
+                                        )
+                                    })?;
+                            let facts = extractor.capture(&capture);
+                            Ok((
+                                row.listing_id,
+                                ListingEvidence::of_capture(
+                                    &capture,
+                                    row.capture_id,
+                                    &facts,
+                                    extractor.gazetteer(),
+                                ),
+                            ))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("an extraction thread panicked".to_owned()))
+            })
+            .collect()
+    });
+    for part in results {
+        for (listing, e) in part? {
+            delta.entry(listing).or_default().merge(e);
+        }
+    }
+    Ok(())
+}
+
+fn encode(e: &ListingEvidence) -> Vec<u8> {
+    let json = serde_json::to_vec(e).unwrap_or_default();
+    zstd::encode_all(json.as_slice(), 3).unwrap_or(json)
+}
+
+fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
+    let json = zstd::decode_all(blob).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&json).map_err(|e| e.to_string())
+}
+
+fn digest(json: &str) -> i64 {
+    let d = Sha256::digest(json.as_bytes());
+    i64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
+}
+
+fn record<T: Serialize>(kind: RecordKind, a: &str, b: &str, value: &T) -> StoredRecord {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    StoredRecord {
+        kind,
+        sort_a: a.to_owned(),
+        sort_b: b.to_owned(),
+        digest: digest(&json),
+        json,
+    }
+}
+
+/// The analysis' records with their export order: adverts by listing key, clusters by their
+/// first listing's key, locations by id.
+fn stored_records(analysis: &Analysis) -> Vec<StoredRecord> {
+    let mut out = Vec::with_capacity(
+        analysis.adverts.len() + analysis.clusters.len() + analysis.locations.len(),
+    );
+    let mut first_listing: HashMap<&str, (&str, &str)> = HashMap::new();
+    for a in &analysis.adverts {
+        first_listing
+            .entry(a.cluster.as_str())
+            .or_insert((a.source.as_str(), a.external_id.as_str()));
+        out.push(record(RecordKind::Advert, &a.source, &a.external_id, a));
+    }
+    for c in &analysis.clusters {
+        let (a, b) = first_listing
+            .get(c.cluster.as_str())
+            .copied()
+            .unwrap_or((c.cluster.as_str(), ""));
+        out.push(record(RecordKind::Cluster, a, b, c));
+    }
+    for l in &analysis.locations {
+        out.push(record(RecordKind::Location, &l.location, "", l));
+    }
+    out
+}

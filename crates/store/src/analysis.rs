@@ -1,0 +1,393 @@
+//! Storage of the analysis: each listing's evidence, the export records the last analysis wrote,
+//! and the runs. One contract ([`AnalysisStore`]), both backends; the statements are the same
+//! text on both and the bodies are generated once for each by a macro.
+
+use std::collections::HashMap;
+
+use lantern_core::Timestamp;
+
+use crate::error::Result;
+use crate::model::StoredRaw;
+
+/// What a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// One listing.
+    Advert,
+    /// One cluster.
+    Cluster,
+    /// One premises or lead.
+    Location,
+}
+
+impl RecordKind {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Advert => "advert",
+            Self::Cluster => "cluster",
+            Self::Location => "location",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "advert" => Some(Self::Advert),
+            "cluster" => Some(Self::Cluster),
+            "location" => Some(Self::Location),
+            _ => None,
+        }
+    }
+}
+
+/// One export record as stored, with the keys it is ordered by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// What it is.
+    pub kind: RecordKind,
+    /// First sort key (and part of the identity).
+    pub sort_a: String,
+    /// Second sort key.
+    pub sort_b: String,
+    /// A digest of `json`: unchanged records are not rewritten.
+    pub digest: i64,
+    /// The export line.
+    pub json: String,
+}
+
+/// The last completed analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisRun {
+    /// Run id.
+    pub id: i64,
+    /// Every capture up to this id was analysed.
+    pub through_capture_id: i64,
+    /// The evidence format it wrote.
+    pub evidence_version: i64,
+    /// When it finished.
+    pub finished_at: Timestamp,
+    /// `incremental` or `full`.
+    pub mode: String,
+}
+
+/// A stored capture to analyse.
+#[derive(Debug, Clone)]
+pub struct CaptureRow {
+    /// Capture id.
+    pub capture_id: i64,
+    /// Its listing.
+    pub listing_id: i64,
+    /// The raw record.
+    pub raw: StoredRaw,
+}
+
+/// A listing with its stored evidence, if any.
+#[derive(Debug, Clone)]
+pub struct ListingRow {
+    /// Listing id.
+    pub listing_id: i64,
+    /// Site.
+    pub source: String,
+    /// Id on the site.
+    pub external_id: String,
+    /// First capture time.
+    pub first_seen: Timestamp,
+    /// Last capture time.
+    pub last_seen: Timestamp,
+    /// Stored evidence (compressed), when analysed before.
+    pub evidence: Option<Vec<u8>>,
+}
+
+/// What one analysis writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct AnalysisSave {
+    /// `incremental` or `full`.
+    pub mode: &'static str,
+    /// When the analysis started.
+    pub started_at: Timestamp,
+    /// Every capture up to this id is now analysed.
+    pub through_capture_id: i64,
+    /// Evidence format version.
+    pub evidence_version: i64,
+    /// Captures read.
+    pub captures_read: u64,
+    /// Replace every listing's evidence (a full analysis) rather than upsert the given ones.
+    pub replace_all_evidence: bool,
+    /// New evidence per listing id (compressed).
+    pub evidence: Vec<(i64, Vec<u8>)>,
+    /// Every record of the new results; the store rewrites only those that changed and deletes
+    /// those that are gone.
+    pub records: Vec<StoredRecord>,
+}
+
+/// What a save changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveOutcome {
+    /// Records inserted or rewritten.
+    pub written: u64,
+    /// Records deleted.
+    pub deleted: u64,
+}
+
+/// The analysis' storage.
+#[allow(async_fn_in_trait)]
+pub trait AnalysisStore {
+    /// The last completed analysis, if any.
+    async fn last_analysis(&self) -> Result<Option<AnalysisRun>>;
+    /// The highest capture id stored (0 when none).
+    async fn max_capture_id(&self) -> Result<i64>;
+    /// Calls `f` for every capture with `after < id <= through`, in id order.
+    async fn captures_between(
+        &self,
+        after: i64,
+        through: i64,
+        f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
+    ) -> Result<()>;
+    /// Calls `f` for every listing with its stored evidence, ordered by `(source, external_id)`.
+    async fn listings_with_evidence(
+        &self,
+        f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
+    ) -> Result<()>;
+    /// Writes an analysis' evidence, records and run row in one transaction.
+    async fn save_analysis(&self, save: AnalysisSave) -> Result<SaveOutcome>;
+    /// Calls `f` with every stored record of `kind`, in export order; returns how many.
+    async fn for_each_record(
+        &self,
+        kind: RecordKind,
+        f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<u64>;
+}
+
+/// Which stored records to delete and which to write, given the digests held.
+pub(crate) fn diff<'a>(
+    held: &HashMap<(RecordKind, String, String), i64>,
+    records: &'a [StoredRecord],
+) -> (Vec<&'a StoredRecord>, Vec<(RecordKind, String, String)>) {
+    let mut keep: std::collections::HashSet<(RecordKind, &str, &str)> =
+        std::collections::HashSet::with_capacity(records.len());
+    let mut write = Vec::new();
+    for r in records {
+        keep.insert((r.kind, r.sort_a.as_str(), r.sort_b.as_str()));
+        let key = (r.kind, r.sort_a.clone(), r.sort_b.clone());
+        if held.get(&key) != Some(&r.digest) {
+            write.push(r);
+        }
+    }
+    let delete = held
+        .keys()
+        .filter(|(k, a, b)| !keep.contains(&(*k, a.as_str(), b.as_str())))
+        .cloned()
+        .collect();
+    (write, delete)
+}
+
+pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode \
+     FROM analysis_runs ORDER BY id DESC LIMIT 1";
+pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
+pub(crate) const CAPTURES_BETWEEN: &str = "SELECT id, listing_id, raw_format, raw_zstd FROM captures \
+     WHERE id > $1 AND id <= $2 ORDER BY id";
+pub(crate) const LISTINGS_WITH_EVIDENCE: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
+     l.last_seen, e.evidence FROM listings l LEFT JOIN listing_evidence e ON e.listing_id = l.id \
+     ORDER BY l.source, l.external_id";
+pub(crate) const RECORD_DIGESTS: &str = "SELECT kind, sort_a, sort_b, digest FROM analysis_records";
+pub(crate) const DELETE_RECORD: &str =
+    "DELETE FROM analysis_records WHERE kind = $1 AND sort_a = $2 AND sort_b = $3";
+pub(crate) const UPSERT_RECORDS: &str =
+    "INSERT INTO analysis_records (kind, sort_a, sort_b, digest, record) ";
+pub(crate) const UPSERT_RECORDS_TAIL: &str = " ON CONFLICT (kind, sort_a, sort_b) DO UPDATE SET \
+     digest = excluded.digest, record = excluded.record";
+pub(crate) const DELETE_ALL_EVIDENCE: &str = "DELETE FROM listing_evidence";
+pub(crate) const UPSERT_EVIDENCE: &str = "INSERT INTO listing_evidence (listing_id, evidence) ";
+pub(crate) const UPSERT_EVIDENCE_TAIL: &str =
+    " ON CONFLICT (listing_id) DO UPDATE SET evidence = excluded.evidence";
+pub(crate) const INSERT_RUN: &str = "INSERT INTO analysis_runs (started_at, finished_at, mode, \
+     through_capture_id, evidence_version, captures_read, listings_updated, records_written, \
+     records_deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub(crate) const RECORDS_OF_KIND: &str =
+    "SELECT record FROM analysis_records WHERE kind = $1 ORDER BY sort_a, sort_b";
+
+/// Rows per multi-row `INSERT` (5 parameters each: well under both backends' limits).
+pub(crate) const INSERT_CHUNK: usize = 1_000;
+
+/// Implements [`AnalysisStore`] for a backend: `$store` the store type, `$db` the sqlx database,
+/// `$ts_in`/`$ts_out` its timestamp conversions.
+macro_rules! analysis_store_impl {
+    ($store:ty, $db:ty, $ts_in:expr, $ts_out:expr) => {
+        impl $crate::analysis::AnalysisStore for $store {
+            async fn last_analysis(&self) -> Result<Option<$crate::analysis::AnalysisRun>> {
+                let row = sqlx::query($crate::analysis::LAST_ANALYSIS)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .context("reading the last analysis")?;
+                row.map(|row| {
+                    Ok($crate::analysis::AnalysisRun {
+                        id: row.get(0),
+                        through_capture_id: row.get(1),
+                        evidence_version: row.get(2),
+                        finished_at: $ts_out(row.get(3))?,
+                        mode: row.get(4),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn max_capture_id(&self) -> Result<i64> {
+                let row = sqlx::query($crate::analysis::MAX_CAPTURE_ID)
+                    .fetch_one(&self.pool)
+                    .await
+                    .context("reading the highest capture id")?;
+                Ok(row.get(0))
+            }
+
+            async fn captures_between(
+                &self,
+                after: i64,
+                through: i64,
+                f: &mut dyn FnMut($crate::analysis::CaptureRow) -> std::io::Result<()>,
+            ) -> Result<()> {
+                let mut rows = sqlx::query($crate::analysis::CAPTURES_BETWEEN)
+                    .bind(after)
+                    .bind(through)
+                    .fetch(&self.pool);
+                while let Some(row) = rows.try_next().await.context("reading captures")? {
+                    f($crate::analysis::CaptureRow {
+                        capture_id: row.get(0),
+                        listing_id: row.get(1),
+                        raw: StoredRaw {
+                            format: row.get(2),
+                            zstd: row.get(3),
+                        },
+                    })
+                    .map_err(StoreError::Callback)?;
+                }
+                Ok(())
+            }
+
+            async fn listings_with_evidence(
+                &self,
+                f: &mut dyn FnMut($crate::analysis::ListingRow) -> std::io::Result<()>,
+            ) -> Result<()> {
+                let mut rows =
+                    sqlx::query($crate::analysis::LISTINGS_WITH_EVIDENCE).fetch(&self.pool);
+                while let Some(row) = rows.try_next().await.context("reading listings")? {
+                    f($crate::analysis::ListingRow {
+                        listing_id: row.get(0),
+                        source: row.get(1),
+                        external_id: row.get(2),
+                        first_seen: $ts_out(row.get(3))?,
+                        last_seen: $ts_out(row.get(4))?,
+                        evidence: row.get(5),
+                    })
+                    .map_err(StoreError::Callback)?;
+                }
+                Ok(())
+            }
+
+            async fn save_analysis(
+                &self,
+                save: $crate::analysis::AnalysisSave,
+            ) -> Result<$crate::analysis::SaveOutcome> {
+                use $crate::analysis::{INSERT_CHUNK, RecordKind};
+                let mut held = std::collections::HashMap::new();
+                {
+                    let mut rows = sqlx::query($crate::analysis::RECORD_DIGESTS).fetch(&self.pool);
+                    while let Some(row) = rows
+                        .try_next()
+                        .await
+                        .context("reading stored record digests")?
+                    {
+                        let kind: String = row.get(0);
+                        let kind = RecordKind::parse(&kind).ok_or_else(|| {
+                            StoreError::Corrupt(format!("analysis record of kind {kind:?}"))
+                        })?;
+                        held.insert((kind, row.get(1), row.get(2)), row.get::<i64, _>(3));
+                    }
+                }
+                let (write, delete) = $crate::analysis::diff(&held, &save.records);
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .context("starting the analysis write")?;
+                if save.replace_all_evidence {
+                    sqlx::query($crate::analysis::DELETE_ALL_EVIDENCE)
+                        .execute(&mut *tx)
+                        .await
+                        .context("clearing evidence")?;
+                }
+                for chunk in save.evidence.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new($crate::analysis::UPSERT_EVIDENCE);
+                    q.push_values(chunk, |mut b, (id, blob)| {
+                        b.push_bind(*id).push_bind(blob.as_slice());
+                    });
+                    q.push($crate::analysis::UPSERT_EVIDENCE_TAIL);
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .context("writing evidence")?;
+                }
+                for (kind, a, b) in &delete {
+                    sqlx::query($crate::analysis::DELETE_RECORD)
+                        .bind(kind.as_str())
+                        .bind(a)
+                        .bind(b)
+                        .execute(&mut *tx)
+                        .await
+                        .context("deleting a record")?;
+                }
+                for chunk in write.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new($crate::analysis::UPSERT_RECORDS);
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.kind.as_str())
+                            .push_bind(r.sort_a.as_str())
+                            .push_bind(r.sort_b.as_str())
+                            .push_bind(r.digest)
+                            .push_bind(r.json.as_str());
+                    });
+                    q.push($crate::analysis::UPSERT_RECORDS_TAIL);
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .context("writing records")?;
+                }
+                let outcome = $crate::analysis::SaveOutcome {
+                    written: write.len() as u64,
+                    deleted: delete.len() as u64,
+                };
+                sqlx::query($crate::analysis::INSERT_RUN)
+                    .bind($ts_in(save.started_at))
+                    .bind($ts_in(Timestamp::now()))
+                    .bind(save.mode)
+                    .bind(save.through_capture_id)
+                    .bind(save.evidence_version)
+                    .bind(save.captures_read as i64)
+                    .bind(save.evidence.len() as i64)
+                    .bind(outcome.written as i64)
+                    .bind(outcome.deleted as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .context("recording the analysis run")?;
+                tx.commit().await.context("committing the analysis")?;
+                Ok(outcome)
+            }
+
+            async fn for_each_record(
+                &self,
+                kind: $crate::analysis::RecordKind,
+                f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+            ) -> Result<u64> {
+                let mut rows = sqlx::query($crate::analysis::RECORDS_OF_KIND)
+                    .bind(kind.as_str())
+                    .fetch(&self.pool);
+                let mut count = 0;
+                while let Some(row) = rows.try_next().await.context("reading records")? {
+                    let json: &str = row.get(0);
+                    f(json).map_err(StoreError::Callback)?;
+                    count += 1;
+                }
+                Ok(count)
+            }
+        }
+    };
+}
+pub(crate) use analysis_store_impl;
