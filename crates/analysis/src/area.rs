@@ -1,7 +1,7 @@
 //! Where a capture says it is: the most precise place its location fields, title or body
 //! resolve to in the bundled gazetteer. Location fields win over free text of equal precision.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use lantern_core::Capture;
 use lantern_core::export::Precision;
@@ -28,6 +28,10 @@ pub struct Area {
     pub lat: f64,
     /// Longitude of its point.
     pub lon: f64,
+    /// For a postcode area: the place name the same capture gave (`place:Digbeth`), which tells
+    /// how this advertiser names the area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_place: Option<String>,
 }
 
 impl Area {
@@ -61,6 +65,7 @@ impl Area {
             borough: borough.map(|b| b.name),
             lat: res.point.lat,
             lon: res.point.lon,
+            named_place: None,
         }
     }
 }
@@ -119,14 +124,30 @@ pub fn area_of_capture(
             area,
         );
     }
-    best.map(|(_, _, area)| area)
+    let (_, _, mut area) = best?;
+    if area.precision != Precision::Place {
+        area.named_place = first_place_name(facts);
+    }
+    Some(area)
+}
+
+/// The first place name (not a postcode) in the location fields or the title.
+fn first_place_name(facts: &CaptureFacts) -> Option<String> {
+    ["location.text", "title"].iter().find_map(|wanted| {
+        let field = facts.fields.iter().find(|f| f.field == *wanted)?;
+        field.facts.places.iter().find_map(|m| match &m.lookup {
+            Lookup::Found(res) if res.precision == Precision::Place => Some(Area::of(res).key),
+            _ => None,
+        })
+    })
 }
 
 /// Which postcode districts a place name covers: the districts of the postcode units that lie
-/// nearer that place than any other named place (how people name the area around them).
+/// nearer that place than any other named place (how people name the area around them), with
+/// how many units each.
 #[derive(Debug, Clone, Default)]
 pub struct PlaceDistricts {
-    by_point: HashMap<(u64, u64), BTreeSet<String>>,
+    by_point: HashMap<(u64, u64), BTreeMap<String, u32>>,
 }
 
 impl PlaceDistricts {
@@ -139,7 +160,7 @@ impl PlaceDistricts {
         for (i, (_, _, point)) in areas.iter().enumerate() {
             grid.entry(cell(point)).or_default().push(i);
         }
-        let mut by_point: HashMap<(u64, u64), BTreeSet<String>> = HashMap::new();
+        let mut by_point: HashMap<(u64, u64), BTreeMap<String, u32>> = HashMap::new();
         for (postcode, point, _, _) in gazetteer.units() {
             let scale = point.lat.to_radians().cos();
             let (cy, cx) = cell(&point);
@@ -172,14 +193,26 @@ impl PlaceDistricts {
                 by_point
                     .entry((p.lat.to_bits(), p.lon.to_bits()))
                     .or_default()
-                    .insert(district);
+                    .entry(district)
+                    .and_modify(|n| *n += 1)
+                    .or_insert(1);
             }
         }
         Self { by_point }
     }
 
-    /// The districts a place area covers (empty when unknown).
-    pub fn districts(&self, area: &Area) -> Option<&BTreeSet<String>> {
+    /// The districts a place area covers, with their units (none when unknown).
+    pub fn districts(&self, area: &Area) -> Option<&BTreeMap<String, u32>> {
         self.by_point.get(&(area.lat.to_bits(), area.lon.to_bits()))
+    }
+
+    /// The district holding most of a place's units, when it holds at least half of them.
+    pub fn main_district(&self, area: &Area) -> Option<&str> {
+        let districts = self.districts(area)?;
+        let total: u32 = districts.values().sum();
+        let (name, units) = districts
+            .iter()
+            .max_by_key(|(name, units)| (**units, std::cmp::Reverse(*name)))?;
+        (2 * units >= total).then_some(name.as_str())
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::area::{Area, area_of_capture};
 
 /// Version of the evidence format; evidence of another version is recomputed.
-pub const EVIDENCE_VERSION: u32 = 1;
+pub const EVIDENCE_VERSION: u32 = 3;
 
 /// A store's capture id (increasing in ingest order).
 pub type CaptureId = i64;
@@ -61,6 +61,16 @@ pub struct ListingEvidence {
     pub ages: BTreeSet<u8>,
     /// Areas advertised, by area key.
     pub areas: BTreeMap<String, AreaSeen>,
+    /// MinHash signature of the masked body's shingles, over every capture (empty when too
+    /// short to compare).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text_signature: Vec<u32>,
+    /// The earliest capture's masked body: the listing's template with its slots marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<(CaptureId, String)>,
+    /// Stated prices in pounds.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub prices: BTreeSet<u32>,
     /// One example per indicator code and wording (key `CODE|wording in lower case`): the
     /// earliest capture's.
     pub indicators: BTreeMap<String, IndicatorSeen>,
@@ -84,6 +94,13 @@ impl ListingEvidence {
         };
         for field in &facts.fields {
             e.ages.extend(field.facts.ages.iter().map(|a| a.years));
+            e.prices.extend(field.facts.prices.iter().map(|p| p.pounds));
+            if field.field == "body" {
+                let masked =
+                    crate::text::masked(&capture.body, &field.facts, capture.poster.as_deref());
+                e.text_signature = crate::text::signature(&masked).unwrap_or_default();
+                e.template = Some((id, masked));
+            }
             for ind in &field.facts.indicators {
                 let seen = IndicatorSeen {
                     code: ind.code.clone(),
@@ -121,6 +138,15 @@ impl ListingEvidence {
         self.handles.extend(other.handles);
         self.images.extend(other.images);
         self.ages.extend(other.ages);
+        self.prices.extend(other.prices);
+        crate::text::union(&mut self.text_signature, &other.text_signature);
+        match (&self.template, other.template) {
+            (Some((mine, _)), Some((theirs, text))) if theirs < *mine => {
+                self.template = Some((theirs, text));
+            }
+            (None, Some(t)) => self.template = Some(t),
+            _ => {}
+        }
         for (key, seen) in other.areas {
             match self.areas.get_mut(&key) {
                 Some(mine) => mine.captures.extend(seen.captures),

@@ -9,6 +9,7 @@
 pub mod area;
 pub mod evidence;
 mod locations;
+pub mod text;
 
 pub use area::{Area, PlaceDistricts, area_of_capture};
 pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, ListingEvidence};
@@ -62,6 +63,8 @@ pub fn analyse(
             emails: l.evidence.emails.iter().cloned().collect(),
             handles: l.evidence.handles.iter().cloned().collect(),
             images: l.evidence.images.iter().cloned().collect(),
+            text: l.evidence.text_signature.clone(),
+            context: context(l.evidence, places),
         })
         .collect();
     let clusters = link(&evidence, Settings::default());
@@ -105,11 +108,17 @@ pub fn analyse(
                 reasons: Vec::new(),
                 assessed: false,
                 movement: Vec::new(),
+                template: None,
             });
             phones.push(BTreeSet::new());
             records.len() - 1
         });
         let record = &mut records[k];
+        if (record.template.is_none() || l.first_seen < record.first_seen)
+            && let Some((_, t)) = &l.evidence.template
+        {
+            record.template = Some(t.clone());
+        }
         record.size += 1;
         record.first_seen = record.first_seen.min(l.first_seen);
         record.last_seen = record.last_seen.max(l.last_seen);
@@ -136,6 +145,22 @@ pub fn analyse(
     }
 }
 
+/// The soft facts that may corroborate a text match: where the listing advertised (areas, and
+/// the main district of a place) and its stated prices.
+fn context(e: &ListingEvidence, places: &PlaceDistricts) -> Vec<String> {
+    let mut out: Vec<String> = e.areas.keys().cloned().collect();
+    out.extend(
+        e.areas
+            .values()
+            .filter_map(|seen| places.main_district(&seen.area))
+            .map(|d| format!("district:{d}")),
+    );
+    out.extend(e.prices.iter().map(|p| format!("price:{p}")));
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Why a cluster's listings were grouped, in words.
 fn link_reasons(size: u64, kinds: &[LinkKind]) -> Vec<String> {
     if size < 2 {
@@ -148,6 +173,7 @@ fn link_reasons(size: u64, kinds: &[LinkKind]) -> Vec<String> {
             LinkKind::Email => "an e-mail address",
             LinkKind::Handle => "a messaging handle",
             LinkKind::Image => "an image",
+            LinkKind::Text => "near-identical advert text (with an area or price in common)",
         })
         .collect();
     vec![format!(

@@ -1,8 +1,10 @@
 //! Locations: a listing's areas become **premises** (an address or postcode unit, shared by
-//! whoever advertises there) or **leads** (an area as advertised by one cluster). Within a
-//! cluster, a place name merges into the cluster's district lead when the place lies in that
-//! district, so "Digbeth" and "B5" from one controller are one lead. Each cluster's locations in
-//! time order are its movement.
+//! whoever advertises there) or **leads** (an area as advertised by one cluster). A lead is a
+//! postcode district where one is known or implied: a place name counts as the district its
+//! cluster names by it elsewhere (captures giving both), else the district holding most of the
+//! place's units; so "Digbeth" and "B5" from one controller are one lead, and a cluster
+//! advertising a new district makes a new lead. A place with no main district stays a lead of its
+//! own. Each cluster's locations in time order are its movement.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -13,6 +15,8 @@ use lantern_core::export::{
 use sha2::{Digest, Sha256};
 
 use crate::ListingInput;
+use lantern_geo::precision_rank;
+
 use crate::area::{Area, PlaceDistricts};
 
 /// Windows that decide a location's status.
@@ -120,20 +124,35 @@ pub(crate) fn locate<'a>(
     let spans: Vec<Vec<(&'a Area, Timestamp, Timestamp)>> =
         listings.iter().map(area_spans).collect();
 
-    // Each cluster's district areas (the first listing's copy of each stands for it).
-    let mut districts: HashMap<&str, BTreeMap<&str, &'a Area>> = HashMap::new();
-    for (i, areas) in spans.iter().enumerate() {
-        for (area, ..) in areas {
-            if area.precision == Precision::PostcodeDistrict {
-                let label = area.label.as_str();
-                districts
+    // How each cluster names its districts: place key -> district -> captures saying both.
+    let mut naming: HashMap<&str, HashMap<&str, BTreeMap<&str, u32>>> = HashMap::new();
+    for (i, l) in listings.iter().enumerate() {
+        for seen in l.evidence.areas.values() {
+            if let (Precision::PostcodeDistrict, Some(place)) =
+                (seen.area.precision, seen.area.named_place.as_deref())
+            {
+                *naming
                     .entry(cluster_of[i].as_str())
                     .or_default()
-                    .entry(label)
-                    .or_insert(area);
+                    .entry(place)
+                    .or_default()
+                    .entry(seen.area.label.as_str())
+                    .or_default() += seen.captures.len() as u32;
             }
         }
     }
+    // A place name means the district its cluster uses it for, else the place's main district.
+    let district_of = |cluster: &str, area: &Area| -> Option<String> {
+        let learnt = naming
+            .get(cluster)
+            .and_then(|m| m.get(area.key.as_str()))
+            .and_then(|d| {
+                d.iter()
+                    .max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name)))
+            })
+            .map(|(name, _)| (*name).to_owned());
+        learnt.or_else(|| places.main_district(area).map(str::to_owned))
+    };
 
     let mut aggregates: BTreeMap<String, Aggregate<'a>> = BTreeMap::new();
     let mut of_listing: Vec<Vec<String>> = Vec::with_capacity(listings.len());
@@ -141,19 +160,18 @@ pub(crate) fn locate<'a>(
         let cluster = cluster_of[i].as_str();
         let mut ids = BTreeSet::new();
         for &(area, first, last) in areas {
-            let (id, area, owner) = if area.is_premises() {
-                (location_id("premises", &area.key), area, None)
+            let (id, owner) = if area.is_premises() {
+                (location_id("premises", &area.key), None)
             } else {
-                let merged = (area.precision == Precision::Place)
-                    .then(|| {
-                        let covered = places.districts(area)?;
-                        let mine = districts.get(cluster)?;
-                        covered.iter().find_map(|d| mine.get(d.as_str()).copied())
-                    })
-                    .flatten()
-                    .unwrap_or(area);
-                let key = format!("{cluster}\0{}", merged.key);
-                (location_id("lead", &key), merged, Some(cluster))
+                let key = match area.precision {
+                    Precision::Place => district_of(cluster, area)
+                        .map_or_else(|| area.key.clone(), |d| format!("district:{d}")),
+                    _ => area.key.clone(),
+                };
+                (
+                    location_id("lead", &format!("{cluster}\0{key}")),
+                    Some(cluster),
+                )
             };
             let entry = aggregates.entry(id.clone()).or_insert_with(|| Aggregate {
                 area,
@@ -162,6 +180,10 @@ pub(crate) fn locate<'a>(
                 last,
                 listings: BTreeSet::new(),
             });
+            // The most precise description wins (the district itself over a place in it).
+            if precision_rank(area.precision) > precision_rank(entry.area.precision) {
+                entry.area = area;
+            }
             entry.first = entry.first.min(first);
             entry.last = entry.last.max(last);
             entry.listings.insert(i);

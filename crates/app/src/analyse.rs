@@ -73,6 +73,21 @@ pub struct AnalyseSummary {
     pub records_deleted: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Seconds per stage: extracting, loading evidence, linking and locating, saving.
+    pub stage_seconds: StageSeconds,
+}
+
+/// Wall-clock seconds of each stage.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StageSeconds {
+    /// Reading and extracting new captures.
+    pub extract: f64,
+    /// Reading every listing's stored evidence and folding in the new.
+    pub load: f64,
+    /// Linking, locations, movement and the records.
+    pub analyse: f64,
+    /// Writing evidence and changed records.
+    pub save: f64,
 }
 
 /// Why an analysis failed.
@@ -92,11 +107,16 @@ pub enum AnalyseError {
 /// The summary in words, for the terminal.
 pub fn describe(s: &AnalyseSummary) -> String {
     format!(
-        "Analysis ({}) done in {:.1} s: {} new capture(s) extracted, {} listing(s) updated.\n\
+        "Analysis ({}) done in {:.1} s (extract {:.1}, load {:.1}, link and locate {:.1}, save \
+         {:.1}): {} new capture(s) extracted, {} listing(s) updated.\n\
          {} listings in {} clusters ({} of two or more listings); {} locations, {} of them new \
          this week.\n{} record(s) written, {} removed.",
         s.mode,
         s.seconds,
+        s.stage_seconds.extract,
+        s.stage_seconds.load,
+        s.stage_seconds.analyse,
+        s.stage_seconds.save,
         s.captures_read,
         s.listings_updated,
         s.listings,
@@ -156,6 +176,11 @@ pub async fn analyse(
     progress.advanced(pending.len() as u64);
     fold(&extractor, &pending, &mut delta).map_err(AnalyseError::Corrupt)?;
 
+    let mut stages = StageSeconds {
+        extract: started.elapsed().as_secs_f64(),
+        ..StageSeconds::default()
+    };
+    let mark = Instant::now();
     progress.stage("linking", None);
     let mut rows = Vec::new();
     let mut evidence = Vec::new();
@@ -199,6 +224,8 @@ pub async fn analyse(
             evidence: e,
         })
         .collect();
+    stages.load = mark.elapsed().as_secs_f64();
+    let mark = Instant::now();
     let places = PlaceDistricts::new(extractor.gazetteer());
     let analysis = lantern_analysis::analyse(&inputs, &places, &LocationSettings::default());
     let records = stored_records(&analysis);
@@ -214,6 +241,8 @@ pub async fn analyse(
     );
     drop(inputs);
 
+    stages.analyse = mark.elapsed().as_secs_f64();
+    let mark = Instant::now();
     progress.stage("saving", None);
     let listings_updated = updated.len() as u64;
     let outcome = store
@@ -228,6 +257,7 @@ pub async fn analyse(
             records,
         })
         .await?;
+    stages.save = mark.elapsed().as_secs_f64();
     progress.finished();
     Ok(AnalyseSummary {
         mode: if full { "full" } else { "incremental" },
@@ -241,6 +271,7 @@ pub async fn analyse(
         records_written: outcome.written,
         records_deleted: outcome.deleted,
         seconds: started.elapsed().as_secs_f64(),
+        stage_seconds: stages,
     })
 }
 

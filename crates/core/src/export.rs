@@ -76,6 +76,10 @@ pub struct ClusterRecord {
     /// Optional field: where the cluster advertised, in order of first appearance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub movement: Vec<MovementStep>,
+    /// Optional field: the advert text of the cluster's earliest listing with its slots marked
+    /// (`{name}`, `{age}`, `{place}`, `{phone}`, `{price}`...), lower case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// One place in a cluster's timeline.

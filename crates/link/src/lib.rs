@@ -3,8 +3,15 @@
 //! one controller. Connected components of that sharing are the clusters.
 //!
 //! Guard against over-merging: an image hash seen on more than [`Settings::max_image_listings`]
-//! listings is treated as a stock picture and links nothing. Text similarity is not used here: a
-//! base template shared by unrelated controllers must never merge them on its own.
+//! listings is treated as a stock picture and links nothing.
+//!
+//! Near-duplicate text (MinHash signatures of masked templates, banded for LSH) links two groups
+//! only under three guards: the texts are near-identical (estimated Jaccard at least
+//! [`Settings::text_min_similarity`]); neither listing's look-alikes (similarity 0.5 or more)
+//! span more than [`Settings::text_max_groups_per_bucket`] groups already formed by strong
+//! identifiers (a base template that many unrelated advertisers use is weak evidence and links
+//! nothing); and a second signal agrees (the two listings share an area or a stated price). A
+//! single common phrase never links: it moves too few shingles.
 //!
 //! Cluster ids are stable: a cluster is named after its earliest listing (first seen, then
 //! source and id), so a cluster that only grows keeps its id.
@@ -33,6 +40,10 @@ pub struct Evidence {
     pub handles: Vec<String>,
     /// Image hashes as given (`sha256:…`, `phash:…`).
     pub images: Vec<String>,
+    /// MinHash signature of the masked advert text (empty when none).
+    pub text: Vec<u32>,
+    /// Soft facts that corroborate a text match (area keys, `price:80`); never link alone.
+    pub context: Vec<String>,
 }
 
 /// Linking settings.
@@ -42,6 +53,11 @@ pub struct Settings {
     pub phash_max_distance: u32,
     /// An image on more listings than this is a stock picture and links nothing.
     pub max_image_listings: usize,
+    /// Texts at least this similar (estimated Jaccard) may link; 0 turns text linking off.
+    pub text_min_similarity: f64,
+    /// A listing whose look-alike texts span more groups (formed by strong identifiers) than
+    /// this uses a shared template, and its text links nothing.
+    pub text_max_groups_per_bucket: usize,
 }
 
 impl Default for Settings {
@@ -49,6 +65,8 @@ impl Default for Settings {
         Self {
             phash_max_distance: 4,
             max_image_listings: 50,
+            text_min_similarity: 0.9,
+            text_max_groups_per_bucket: 3,
         }
     }
 }
@@ -64,6 +82,8 @@ pub enum LinkKind {
     Handle,
     /// A shared or near-identical image.
     Image,
+    /// Near-identical advert text, corroborated by an area or a price.
+    Text,
 }
 
 /// The clusters of a set of listings.
@@ -172,6 +192,14 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
         }
     }
 
+    if settings.text_min_similarity > 0.0 {
+        for (a, b) in text_links(listings, &mut uf, settings) {
+            if uf.union(a, b) {
+                kinds.push((a, b, LinkKind::Text));
+            }
+        }
+    }
+
     // Name each cluster after its earliest listing.
     let mut anchor: HashMap<usize, usize> = HashMap::new();
     for i in 0..n {
@@ -214,6 +242,88 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
         cluster_of,
         summary,
     }
+}
+
+/// Bands × rows of the LSH over text signatures (8 × 4: pairs above ~0.6 similarity meet).
+const BANDS: usize = 8;
+
+/// Texts this similar count as the same template when judging how common a template is.
+const COMMON_SIMILARITY: f64 = 0.5;
+
+/// A bucket this large is a template so common that its listings are not compared at all.
+const MAX_BUCKET: usize = 500;
+
+/// Pairs of listings that near-duplicate text links, decided against the groups formed by strong
+/// identifiers alone (so that the answer does not depend on the order pairs are looked at).
+fn text_links(
+    listings: &[Evidence],
+    uf: &mut UnionFind,
+    settings: Settings,
+) -> Vec<(usize, usize)> {
+    let groups: Vec<usize> = (0..listings.len()).map(|i| uf.find(i)).collect();
+    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    for (i, e) in listings.iter().enumerate() {
+        if e.text.is_empty() || e.text.len() % BANDS != 0 {
+            continue;
+        }
+        let rows = e.text.len() / BANDS;
+        for (band, values) in e.text.chunks(rows).enumerate() {
+            let key = values.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+                (h ^ u64::from(*v)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            buckets.entry((band, key)).or_default().push(i);
+        }
+    }
+    // Each listing's look-alikes (sharing a band and at least `COMMON_SIMILARITY` similar).
+    let mut alike: Vec<Vec<usize>> = vec![Vec::new(); listings.len()];
+    for members in buckets.values() {
+        if members.len() < 2 || members.len() > MAX_BUCKET {
+            continue;
+        }
+        for (x, &a) in members.iter().enumerate() {
+            for &b in &members[x + 1..] {
+                if similarity(&listings[a].text, &listings[b].text) >= COMMON_SIMILARITY {
+                    alike[a].push(b);
+                    alike[b].push(a);
+                }
+            }
+        }
+    }
+    // A listing whose look-alikes span many groups uses a common template: it links nothing.
+    let common: Vec<bool> = alike
+        .iter()
+        .enumerate()
+        .map(|(i, others)| {
+            let mut distinct: Vec<usize> = others.iter().map(|&j| groups[j]).collect();
+            distinct.push(groups[i]);
+            distinct.sort_unstable();
+            distinct.dedup();
+            distinct.len() > settings.text_max_groups_per_bucket
+        })
+        .collect();
+    let mut pairs = std::collections::BTreeSet::new();
+    for (a, others) in alike.iter().enumerate() {
+        for &b in others {
+            if a >= b || groups[a] == groups[b] || common[a] || common[b] {
+                continue;
+            }
+            let (ea, eb) = (&listings[a], &listings[b]);
+            let similar = similarity(&ea.text, &eb.text) >= settings.text_min_similarity;
+            let corroborated = ea.context.iter().any(|c| eb.context.contains(c));
+            if similar && corroborated {
+                pairs.insert((a, b));
+            }
+        }
+    }
+    pairs.into_iter().collect()
+}
+
+/// Estimated Jaccard similarity of two MinHash signatures.
+fn similarity(a: &[u32], b: &[u32]) -> f64 {
+    if a.len() != b.len() || a.is_empty() {
+        return 0.0;
+    }
+    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
 }
 
 #[cfg(test)]
@@ -284,5 +394,49 @@ mod tests {
         let c2 = link(&[a, b], Settings::default());
         assert_eq!(c1.cluster_of[0], c2.cluster_of[0]);
         assert_eq!(c2.cluster_of[0], c2.cluster_of[1]);
+    }
+
+    fn texty(id: &str, phone: &str, text: &[u32], context: &[&str]) -> Evidence {
+        Evidence {
+            text: text.to_vec(),
+            context: context.iter().map(|s| (*s).to_owned()).collect(),
+            ..listing(id, &[phone], &[])
+        }
+    }
+
+    #[test]
+    fn near_identical_text_links_only_when_corroborated_and_uncommon() {
+        let sig: Vec<u32> = (0..32).collect();
+        let mut close = sig.clone();
+        close[0] = 999; // 31 of 32 values equal: similarity 0.97
+        // Corroborated by a shared area: linked, with its reason.
+        let l = [
+            texty("1", "+447700900001", &sig, &["district:B5"]),
+            texty("2", "+447700900002", &close, &["district:B5", "price:80"]),
+        ];
+        let c = link(&l, Settings::default());
+        assert_eq!(c.cluster_of[0], c.cluster_of[1]);
+        assert_eq!(c.summary[&c.cluster_of[0]].1, [LinkKind::Text]);
+        // No second signal: not linked.
+        let l = [
+            texty("1", "+447700900001", &sig, &["district:B5"]),
+            texty("2", "+447700900002", &close, &["district:WS1"]),
+        ];
+        let c = link(&l, Settings::default());
+        assert_ne!(c.cluster_of[0], c.cluster_of[1]);
+        // The same text under five unrelated numbers is a shared template: nothing links.
+        let l: Vec<Evidence> = (0..5)
+            .map(|i| {
+                texty(
+                    &i.to_string(),
+                    &format!("+44770090001{i}"),
+                    &sig,
+                    &["district:B5"],
+                )
+            })
+            .collect();
+        let c = link(&l, Settings::default());
+        let distinct: std::collections::HashSet<&String> = c.cluster_of.iter().collect();
+        assert_eq!(distinct.len(), 5);
     }
 }
