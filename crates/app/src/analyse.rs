@@ -14,7 +14,7 @@ use lantern_core::Timestamp;
 use lantern_core::export::LocationStatus;
 use lantern_extract::Extractor;
 use lantern_store::{
-    AnalysisSave, AnalysisStore, CaptureRow, RecordKind, Store, StoreError, StoredRecord,
+    AnalysisSave, AnalysisStore, CaptureRow, RecordKey, RecordKind, Store, StoreError, StoredRecord,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -84,7 +84,7 @@ pub struct StageSeconds {
     pub extract: f64,
     /// Reading every listing's stored evidence and folding in the new.
     pub load: f64,
-    /// Linking, locations, movement and the records.
+    /// Linking, locations, movement, and the records compared with those stored.
     pub analyse: f64,
     /// Writing evidence and changed records.
     pub save: f64,
@@ -107,7 +107,7 @@ pub enum AnalyseError {
 /// The summary in words, for the terminal.
 pub fn describe(s: &AnalyseSummary) -> String {
     format!(
-        "Analysis ({}) done in {:.1} s (extract {:.1}, load {:.1}, link and locate {:.1}, save \
+        "Analysis ({}) done in {:.1} s (extract {:.1}, load {:.1}, link, locate and compare {:.1}, save \
          {:.1}): {} new capture(s) extracted, {} listing(s) updated.\n\
          {} listings in {} clusters ({} of two or more listings); {} locations, {} of them new \
          this week.\n{} record(s) written, {} removed.",
@@ -187,8 +187,9 @@ pub async fn analyse(
     let mut updated: Vec<(i64, Vec<u8>)> = Vec::new();
     let mut decode_error: Option<String> = None;
     store
-        .listings_with_evidence(&mut |row| {
-            let mut e = match (&row.evidence, full) {
+        .listings_with_evidence(&mut |mut row| {
+            let blob = row.evidence.take();
+            let mut e = match (&blob, full) {
                 (Some(blob), false) => decode(blob).map_err(|reason| {
                     let message = format!(
                         "stored evidence of ({}, {}) is unreadable: {reason}",
@@ -203,6 +204,9 @@ pub async fn analyse(
                 e.merge(d);
                 updated.push((row.listing_id, encode(&e)));
             }
+            // Linking and locating need neither (they are stored, and read by risk later).
+            e.indicators = Default::default();
+            e.ages = Default::default();
             evidence.push(e);
             rows.push(row);
             Ok(())
@@ -228,7 +232,6 @@ pub async fn analyse(
     let mark = Instant::now();
     let places = PlaceDistricts::new(extractor.gazetteer());
     let analysis = lantern_analysis::analyse(&inputs, &places, &LocationSettings::default());
-    let records = stored_records(&analysis);
     let summary_counts = (
         analysis.clusters.len() as u64,
         analysis.clusters.iter().filter(|c| c.size >= 2).count() as u64,
@@ -240,6 +243,9 @@ pub async fn analyse(
             .count() as u64,
     );
     drop(inputs);
+    drop(evidence);
+    let held = store.record_digests().await?;
+    let (write, delete) = changed_records(analysis, held);
 
     stages.analyse = mark.elapsed().as_secs_f64();
     let mark = Instant::now();
@@ -254,7 +260,8 @@ pub async fn analyse(
             captures_read,
             replace_all_evidence: full,
             evidence: updated,
-            records,
+            write,
+            delete,
         })
         .await?;
     stages.save = mark.elapsed().as_secs_f64();
@@ -329,13 +336,49 @@ fn fold(
     Ok(())
 }
 
+thread_local! {
+    /// Compression contexts reused per thread (one per call cost more than the compression).
+    static CODEC: std::cell::RefCell<Option<(zstd::bulk::Compressor<'static>, zstd::bulk::Decompressor<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The largest evidence a listing may store once decompressed.
+const MAX_EVIDENCE: usize = 16 << 20;
+
+fn with_codec<T>(
+    f: impl FnOnce(
+        &mut zstd::bulk::Compressor<'static>,
+        &mut zstd::bulk::Decompressor<'static>,
+    ) -> io::Result<T>,
+) -> io::Result<T> {
+    CODEC.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some((
+                zstd::bulk::Compressor::new(1)?,
+                zstd::bulk::Decompressor::new()?,
+            ));
+        }
+        match slot.as_mut() {
+            Some((c, d)) => f(c, d),
+            None => Err(io::Error::other("no codec")),
+        }
+    })
+}
+
 fn encode(e: &ListingEvidence) -> Vec<u8> {
     let json = serde_json::to_vec(e).unwrap_or_default();
-    zstd::encode_all(json.as_slice(), 3).unwrap_or(json)
+    with_codec(|c, _| c.compress(&json)).unwrap_or(json)
 }
 
 fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
-    let json = zstd::decode_all(blob).map_err(|e| e.to_string())?;
+    let size = zstd::zstd_safe::get_frame_content_size(blob)
+        .ok()
+        .flatten()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= MAX_EVIDENCE)
+        .unwrap_or(MAX_EVIDENCE);
+    let json = with_codec(|_, d| d.decompress(blob, size)).map_err(|e| e.to_string())?;
     serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 
@@ -344,39 +387,54 @@ fn digest(json: &str) -> i64 {
     i64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
 }
 
-fn record<T: Serialize>(kind: RecordKind, a: &str, b: &str, value: &T) -> StoredRecord {
-    let json = serde_json::to_string(value).unwrap_or_default();
-    StoredRecord {
-        kind,
-        sort_a: a.to_owned(),
-        sort_b: b.to_owned(),
-        digest: digest(&json),
-        json,
+/// Which records to write (new or changed, with their JSON) and which stored ones to delete,
+/// given the digests held. Consumes the analysis so that each record's structure is freed as soon
+/// as its JSON is made, and keeps the JSON of changed records only. Export order: adverts by
+/// listing key, clusters by their first listing's key, locations by id.
+fn changed_records(
+    analysis: Analysis,
+    mut held: HashMap<RecordKey, i64>,
+) -> (Vec<StoredRecord>, Vec<RecordKey>) {
+    let Analysis {
+        adverts,
+        clusters,
+        locations,
+    } = analysis;
+    let mut write = Vec::new();
+    let mut keep = |kind: RecordKind, a: &str, b: &str, json: String| {
+        let digest = digest(&json);
+        let key = (kind, a.to_owned(), b.to_owned());
+        if held.remove(&key) != Some(digest) {
+            write.push(StoredRecord {
+                kind,
+                sort_a: key.1,
+                sort_b: key.2,
+                digest,
+                json,
+            });
+        }
+    };
+    let mut first_listing: HashMap<String, (String, String)> = HashMap::new();
+    for a in adverts {
+        if !first_listing.contains_key(&a.cluster) {
+            first_listing.insert(a.cluster.clone(), (a.source.clone(), a.external_id.clone()));
+        }
+        keep(RecordKind::Advert, &a.source, &a.external_id, to_json(&a));
     }
+    for c in clusters {
+        let (a, b) = first_listing
+            .remove(&c.cluster)
+            .unwrap_or_else(|| (c.cluster.clone(), String::new()));
+        keep(RecordKind::Cluster, &a, &b, to_json(&c));
+    }
+    for l in locations {
+        keep(RecordKind::Location, &l.location, "", to_json(&l));
+    }
+    let delete = held.into_keys().collect();
+    (write, delete)
 }
 
-/// The analysis' records with their export order: adverts by listing key, clusters by their
-/// first listing's key, locations by id.
-fn stored_records(analysis: &Analysis) -> Vec<StoredRecord> {
-    let mut out = Vec::with_capacity(
-        analysis.adverts.len() + analysis.clusters.len() + analysis.locations.len(),
-    );
-    let mut first_listing: HashMap<&str, (&str, &str)> = HashMap::new();
-    for a in &analysis.adverts {
-        first_listing
-            .entry(a.cluster.as_str())
-            .or_insert((a.source.as_str(), a.external_id.as_str()));
-        out.push(record(RecordKind::Advert, &a.source, &a.external_id, a));
-    }
-    for c in &analysis.clusters {
-        let (a, b) = first_listing
-            .get(c.cluster.as_str())
-            .copied()
-            .unwrap_or((c.cluster.as_str(), ""));
-        out.push(record(RecordKind::Cluster, a, b, c));
-    }
-    for l in &analysis.locations {
-        out.push(record(RecordKind::Location, &l.location, "", l));
-    }
-    out
+/// A record's JSON text.
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }

@@ -23,13 +23,41 @@ pub use rejects::{Rejection, RejectsFile};
 /// whose JSON form escapes every byte.
 const MAX_STORED_RAW: usize = 8 * MAX_LINE_BYTES;
 
+thread_local! {
+    /// One decompression context per thread, reused: creating one per record cost more than the
+    /// decompression itself.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decompresses a stored raw record into a buffer of its stated size (stored frames state it;
+/// a frame that does not is allowed up to [`MAX_STORED_RAW`]).
+fn decompress_stored(raw_zstd: &[u8]) -> std::io::Result<Vec<u8>> {
+    let stated = zstd::zstd_safe::get_frame_content_size(raw_zstd)
+        .ok()
+        .flatten()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= MAX_STORED_RAW);
+    let capacity = stated.unwrap_or(MAX_STORED_RAW);
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match slot.as_mut() {
+            Some(d) => d.decompress(raw_zstd, capacity),
+            None => Err(std::io::Error::other("no decompressor")),
+        }
+    })
+}
+
 /// Decodes a stored capture (format `jsonl` or `csv`, zstd-compressed raw record) back into its
 /// validated fields. Every later stage derives its facts this way.
 pub fn decode_stored(
     format: &str,
     raw_zstd: &[u8],
 ) -> Result<lantern_core::Capture, lantern_core::CaptureError> {
-    let raw = zstd::bulk::decompress(raw_zstd, MAX_STORED_RAW).map_err(|e| {
+    let raw = decompress_stored(raw_zstd).map_err(|e| {
         lantern_core::CaptureError::new("raw", format!("stored record does not decompress: {e}"))
     })?;
     match format {

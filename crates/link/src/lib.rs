@@ -250,8 +250,9 @@ const BANDS: usize = 8;
 /// Texts this similar count as the same template when judging how common a template is.
 const COMMON_SIMILARITY: f64 = 0.5;
 
-/// A bucket this large is a template so common that its listings are not compared at all.
-const MAX_BUCKET: usize = 500;
+/// A bucket larger than this that spans several groups marks a template in common use without
+/// comparing its listings pair by pair.
+const LARGE_BUCKET: usize = 64;
 
 /// Pairs of listings that near-duplicate text links, decided against the groups formed by strong
 /// identifiers alone (so that the answer does not depend on the order pairs are looked at).
@@ -276,13 +277,30 @@ fn text_links(
     }
     // Each listing's look-alikes (sharing a band and at least `COMMON_SIMILARITY` similar).
     let mut alike: Vec<Vec<usize>> = vec![Vec::new(); listings.len()];
+    let mut crowded = vec![false; listings.len()];
     for members in buckets.values() {
-        if members.len() < 2 || members.len() > MAX_BUCKET {
+        if members.len() < 2 {
+            continue;
+        }
+        let mut distinct: Vec<usize> = members.iter().map(|&i| groups[i]).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            continue;
+        }
+        // A large bucket (one band of four values shared exactly) spanning many groups is a
+        // template in common use: its listings link nothing, and are not compared pairwise.
+        if members.len() > LARGE_BUCKET && distinct.len() > settings.text_max_groups_per_bucket {
+            for &m in members {
+                crowded[m] = true;
+            }
             continue;
         }
         for (x, &a) in members.iter().enumerate() {
             for &b in &members[x + 1..] {
-                if similarity(&listings[a].text, &listings[b].text) >= COMMON_SIMILARITY {
+                if groups[a] != groups[b]
+                    && similarity(&listings[a].text, &listings[b].text) >= COMMON_SIMILARITY
+                {
                     alike[a].push(b);
                     alike[b].push(a);
                 }
@@ -294,6 +312,9 @@ fn text_links(
         .iter()
         .enumerate()
         .map(|(i, others)| {
+            if crowded[i] {
+                return true;
+            }
             let mut distinct: Vec<usize> = others.iter().map(|&j| groups[j]).collect();
             distinct.push(groups[i]);
             distinct.sort_unstable();

@@ -115,10 +115,14 @@ pub struct AnalysisSave {
     pub replace_all_evidence: bool,
     /// New evidence per listing id (compressed).
     pub evidence: Vec<(i64, Vec<u8>)>,
-    /// Every record of the new results; the store rewrites only those that changed and deletes
-    /// those that are gone.
-    pub records: Vec<StoredRecord>,
+    /// Records that are new or changed (see [`AnalysisStore::record_digests`]).
+    pub write: Vec<StoredRecord>,
+    /// Keys of records that are gone.
+    pub delete: Vec<RecordKey>,
 }
+
+/// A record's identity: kind and sort keys.
+pub type RecordKey = (RecordKind, String, String);
 
 /// What a save changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,7 +152,9 @@ pub trait AnalysisStore {
         &self,
         f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
     ) -> Result<()>;
-    /// Writes an analysis' evidence, records and run row in one transaction.
+    /// The digest of every stored record, by key (to tell which records changed).
+    async fn record_digests(&self) -> Result<HashMap<RecordKey, i64>>;
+    /// Writes an analysis' evidence, changed records, deletions and run row in one transaction.
     async fn save_analysis(&self, save: AnalysisSave) -> Result<SaveOutcome>;
     /// Calls `f` with every stored record of `kind`, in export order; returns how many.
     async fn for_each_record(
@@ -156,29 +162,6 @@ pub trait AnalysisStore {
         kind: RecordKind,
         f: &mut dyn FnMut(&str) -> std::io::Result<()>,
     ) -> Result<u64>;
-}
-
-/// Which stored records to delete and which to write, given the digests held.
-pub(crate) fn diff<'a>(
-    held: &HashMap<(RecordKind, String, String), i64>,
-    records: &'a [StoredRecord],
-) -> (Vec<&'a StoredRecord>, Vec<(RecordKind, String, String)>) {
-    let mut keep: std::collections::HashSet<(RecordKind, &str, &str)> =
-        std::collections::HashSet::with_capacity(records.len());
-    let mut write = Vec::new();
-    for r in records {
-        keep.insert((r.kind, r.sort_a.as_str(), r.sort_b.as_str()));
-        let key = (r.kind, r.sort_a.clone(), r.sort_b.clone());
-        if held.get(&key) != Some(&r.digest) {
-            write.push(r);
-        }
-    }
-    let delete = held
-        .keys()
-        .filter(|(k, a, b)| !keep.contains(&(*k, a.as_str(), b.as_str())))
-        .cloned()
-        .collect();
-    (write, delete)
 }
 
 pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode \
@@ -283,27 +266,32 @@ macro_rules! analysis_store_impl {
                 Ok(())
             }
 
+            async fn record_digests(
+                &self,
+            ) -> Result<std::collections::HashMap<$crate::analysis::RecordKey, i64>> {
+                use $crate::analysis::RecordKind;
+                let mut held = std::collections::HashMap::new();
+                let mut rows = sqlx::query($crate::analysis::RECORD_DIGESTS).fetch(&self.pool);
+                while let Some(row) = rows
+                    .try_next()
+                    .await
+                    .context("reading stored record digests")?
+                {
+                    let kind: String = row.get(0);
+                    let kind = RecordKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Corrupt(format!("analysis record of kind {kind:?}"))
+                    })?;
+                    held.insert((kind, row.get(1), row.get(2)), row.get::<i64, _>(3));
+                }
+                Ok(held)
+            }
+
             async fn save_analysis(
                 &self,
                 save: $crate::analysis::AnalysisSave,
             ) -> Result<$crate::analysis::SaveOutcome> {
-                use $crate::analysis::{INSERT_CHUNK, RecordKind};
-                let mut held = std::collections::HashMap::new();
-                {
-                    let mut rows = sqlx::query($crate::analysis::RECORD_DIGESTS).fetch(&self.pool);
-                    while let Some(row) = rows
-                        .try_next()
-                        .await
-                        .context("reading stored record digests")?
-                    {
-                        let kind: String = row.get(0);
-                        let kind = RecordKind::parse(&kind).ok_or_else(|| {
-                            StoreError::Corrupt(format!("analysis record of kind {kind:?}"))
-                        })?;
-                        held.insert((kind, row.get(1), row.get(2)), row.get::<i64, _>(3));
-                    }
-                }
-                let (write, delete) = $crate::analysis::diff(&held, &save.records);
+                use $crate::analysis::INSERT_CHUNK;
+                let (write, delete) = (&save.write, &save.delete);
                 let mut tx = self
                     .pool
                     .begin()
@@ -326,7 +314,7 @@ macro_rules! analysis_store_impl {
                         .await
                         .context("writing evidence")?;
                 }
-                for (kind, a, b) in &delete {
+                for (kind, a, b) in delete {
                     sqlx::query($crate::analysis::DELETE_RECORD)
                         .bind(kind.as_str())
                         .bind(a)

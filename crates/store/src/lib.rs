@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use lantern_core::ValidCapture;
 
 pub use analysis::{
-    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, ListingRow, RecordKind, SaveOutcome,
-    StoredRecord,
+    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, ListingRow, RecordKey, RecordKind,
+    SaveOutcome, StoredRecord,
 };
 pub use error::{Result, StoreError};
 pub use model::{
@@ -246,6 +246,9 @@ impl AnalysisStore for Store {
         f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
     ) -> Result<()> {
         delegate!(self, s => s.listings_with_evidence(f).await)
+    }
+    async fn record_digests(&self) -> Result<std::collections::HashMap<RecordKey, i64>> {
+        delegate!(self, s => s.record_digests().await)
     }
     async fn save_analysis(&self, save: AnalysisSave) -> Result<SaveOutcome> {
         delegate!(self, s => s.save_analysis(save).await)

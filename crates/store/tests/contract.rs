@@ -313,7 +313,7 @@ fn stored(
 }
 
 #[tokio::test]
-async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
+async fn analysis_saves_evidence_records_and_deletions() {
     use lantern_store::{AnalysisSave, AnalysisStore, RecordKind};
     for db in backends("store contract: analysis").await {
         let store = Store::open(&db.target).await.unwrap();
@@ -340,7 +340,9 @@ async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
             .unwrap();
         assert_eq!(captures.len(), 2, "{}", db.backend);
         assert!(captures[0].0 < captures[1].0, "in id order");
-        let save = |evidence: Vec<(i64, Vec<u8>)>, records: Vec<lantern_store::StoredRecord>| {
+        let save = |evidence: Vec<(i64, Vec<u8>)>,
+                    write: Vec<lantern_store::StoredRecord>,
+                    delete: Vec<lantern_store::RecordKey>| {
             AnalysisSave {
                 mode: "full",
                 started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
@@ -349,7 +351,8 @@ async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
                 captures_read: 2,
                 replace_all_evidence: false,
                 evidence,
-                records,
+                write,
+                delete,
             }
         };
         let first = vec![
@@ -359,7 +362,7 @@ async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
         ];
         let evidence = captures.iter().map(|(_, l)| (*l, vec![1, 2, 3])).collect();
         let outcome = store
-            .save_analysis(save(evidence, first.clone()))
+            .save_analysis(save(evidence, first.clone(), Vec::new()))
             .await
             .unwrap();
         assert_eq!((outcome.written, outcome.deleted), (3, 0), "{}", db.backend);
@@ -397,18 +400,31 @@ async fn analysis_saves_evidence_and_rewrites_only_changed_records() {
                 ("site-b".to_owned(), Some(vec![1, 2, 3]))
             ]
         );
-        // Same records again: nothing rewritten; one changed, one gone: one written, one deleted.
-        let again = store
-            .save_analysis(save(Vec::new(), first.clone()))
+        // The digests come back by key; one record rewritten and one deleted.
+        let held = store.record_digests().await.unwrap();
+        assert_eq!(held.len(), 3);
+        assert_eq!(
+            held[&(RecordKind::Location, "loc-1".to_owned(), String::new())],
+            first[2].digest
+        );
+        let changed = store
+            .save_analysis(save(
+                Vec::new(),
+                vec![stored(RecordKind::Advert, "site-b", "2", "{\"b\":22}")],
+                vec![(RecordKind::Location, "loc-1".to_owned(), String::new())],
+            ))
             .await
             .unwrap();
-        assert_eq!((again.written, again.deleted), (0, 0));
-        let second = vec![
-            stored(RecordKind::Advert, "site-b", "2", "{\"b\":22}"),
-            stored(RecordKind::Advert, "site-a", "1", "{\"a\":1}"),
-        ];
-        let changed = store.save_analysis(save(Vec::new(), second)).await.unwrap();
         assert_eq!((changed.written, changed.deleted), (1, 1), "{}", db.backend);
+        let mut adverts = Vec::new();
+        store
+            .for_each_record(RecordKind::Advert, &mut |j| {
+                adverts.push(j.to_owned());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(adverts, ["{\"a\":1}", "{\"b\":22}"]);
         let mut locations = 0;
         store
             .for_each_record(RecordKind::Location, &mut |_| {
