@@ -9,11 +9,13 @@
 pub mod area;
 pub mod evidence;
 mod locations;
+pub mod risk;
 pub mod text;
 
 pub use area::{Area, PlaceDistricts, area_of_capture};
 pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, ListingEvidence};
 pub use locations::{LocationSettings, is_new_since};
+pub use risk::{Assessment, RiskConfigError, RiskModel};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -52,6 +54,7 @@ pub fn analyse(
     listings: &[ListingInput<'_>],
     places: &PlaceDistricts,
     settings: &LocationSettings,
+    model: &RiskModel,
 ) -> Analysis {
     let evidence: Vec<Evidence> = listings
         .iter()
@@ -138,10 +141,95 @@ pub fn analyse(
             record.movement = movement.steps.clone();
         }
     }
+    let mut locations = located.records;
+    assess_all(
+        model,
+        listings,
+        &mut adverts,
+        &mut records,
+        &mut locations,
+        &located.of_listing,
+        &located.movement,
+    );
     Analysis {
         adverts,
         clusters: records,
-        locations: located.records,
+        locations,
+    }
+}
+
+/// Scores every cluster and gives its risk to its listings and the locations they advertise.
+fn assess_all(
+    model: &RiskModel,
+    listings: &[ListingInput<'_>],
+    adverts: &mut [AdvertRecord],
+    clusters: &mut [ClusterRecord],
+    locations: &mut [LocationRecord],
+    of_listing: &[Vec<String>],
+    movement: &HashMap<String, locations::Movement>,
+) {
+    let mut facts: HashMap<&str, risk::LocationFacts<'_>> = locations
+        .iter()
+        .map(|l| {
+            (
+                l.location.as_str(),
+                risk::LocationFacts {
+                    short_lived: l.short_lived,
+                    borough: None,
+                },
+            )
+        })
+        .collect();
+    for m in movement.values() {
+        for step in &m.steps {
+            if let Some(f) = facts.get_mut(step.location.as_str()) {
+                f.borough = step.borough.as_deref();
+            }
+        }
+    }
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, a) in adverts.iter().enumerate() {
+        members.entry(a.cluster.as_str()).or_default().push(i);
+    }
+    let assessed: HashMap<String, Assessment> = members
+        .iter()
+        .map(|(cluster, m)| {
+            (
+                (*cluster).to_owned(),
+                risk::assess(model, listings, m, of_listing, &facts),
+            )
+        })
+        .collect();
+    drop(facts);
+    let mut location_risk: HashMap<&str, f64> = HashMap::new();
+    for (i, a) in adverts.iter_mut().enumerate() {
+        if let Some(x) = assessed.get(&a.cluster) {
+            a.risk = x.risk;
+            a.risk_band = x.band;
+            a.reasons = x.reasons.clone();
+            a.assessed = true;
+            for id in &of_listing[i] {
+                let r = location_risk.entry(id.as_str()).or_insert(0.0);
+                *r = r.max(x.risk);
+            }
+        }
+    }
+    for c in clusters.iter_mut() {
+        if let Some(x) = assessed.get(&c.cluster) {
+            c.risk = x.risk;
+            c.risk_band = x.band;
+            let mut reasons = x.reasons.clone();
+            reasons.append(&mut c.reasons);
+            c.reasons = reasons;
+            c.assessed = true;
+        }
+    }
+    for l in locations.iter_mut() {
+        if let Some(r) = location_risk.get(l.location.as_str()) {
+            l.risk = *r;
+            l.risk_band = model.band(*r);
+            l.assessed = true;
+        }
     }
 }
 

@@ -50,7 +50,7 @@ pub fn is_new_since(record: &LocationRecord, since: Timestamp) -> bool {
 
 /// A cluster's movement: its locations in order, the places named, and reasons in words.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Movement {
+pub struct Movement {
     pub steps: Vec<MovementStep>,
     pub places: Vec<String>,
     pub reasons: Vec<String>,

@@ -96,10 +96,12 @@ fn run(scenario: &Scenario) -> Outcome {
             evidence: e,
         })
         .collect();
+    let model = lantern_analysis::RiskModel::embedded(Catalogue::embedded().unwrap()).unwrap();
     let analysis = analyse(
         &inputs,
         &PlaceDistricts::new(gazetteer),
         &LocationSettings::default(),
+        &model,
     );
     Outcome {
         truth,

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use lantern_analysis::{
     Analysis, EVIDENCE_VERSION, ListingEvidence, ListingInput, LocationSettings, PlaceDistricts,
+    RiskModel,
 };
 use lantern_core::Timestamp;
 use lantern_core::export::LocationStatus;
@@ -102,6 +103,9 @@ pub enum AnalyseError {
     /// Stored data could not be read back.
     #[error("{0}")]
     Corrupt(String),
+    /// The indicator catalogue or the risk model is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// The summary in words, for the terminal.
@@ -204,8 +208,7 @@ pub async fn analyse(
                 e.merge(d);
                 updated.push((row.listing_id, encode(&e)));
             }
-            // Linking and locating need neither (they are stored, and read by risk later).
-            e.indicators = Default::default();
+            // Nothing downstream reads stated ages yet.
             e.ages = Default::default();
             evidence.push(e);
             rows.push(row);
@@ -231,7 +234,11 @@ pub async fn analyse(
     stages.load = mark.elapsed().as_secs_f64();
     let mark = Instant::now();
     let places = PlaceDistricts::new(extractor.gazetteer());
-    let analysis = lantern_analysis::analyse(&inputs, &places, &LocationSettings::default());
+    let model = lantern_indicators::Catalogue::embedded()
+        .map_err(|e| AnalyseError::Config(e.to_string()))
+        .and_then(|c| RiskModel::embedded(c).map_err(|e| AnalyseError::Config(e.to_string())))?;
+    let analysis =
+        lantern_analysis::analyse(&inputs, &places, &LocationSettings::default(), &model);
     let summary_counts = (
         analysis.clusters.len() as u64,
         analysis.clusters.iter().filter(|c| c.size >= 2).count() as u64,

@@ -747,7 +747,12 @@ fn simulate_is_deterministic_and_eval_scores_the_store_against_its_truth() {
     let phones = &report["phones"]["scores"];
     assert!(phones["precision"].as_f64().unwrap() >= 0.99, "{phones}");
     assert!(phones["recall"].as_f64().unwrap() >= 0.99, "{phones}");
-    assert!(report["risk"].is_null(), "no risk model yet");
+    let risk = &report["risk"];
+    assert!(risk["roc_auc"].as_f64().unwrap() > 0.5, "{risk}");
+    assert!(
+        risk["independent_banded_high"].as_f64().unwrap() <= 0.02,
+        "{risk}"
+    );
     let new = &report["new_locations"];
     assert!(new["found"].as_u64().unwrap() > 0, "{new}");
     assert!(new["scores"]["precision"].as_f64().unwrap() >= 0.8, "{new}");
