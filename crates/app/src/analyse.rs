@@ -15,7 +15,8 @@ use lantern_core::Timestamp;
 use lantern_core::export::LocationStatus;
 use lantern_extract::Extractor;
 use lantern_store::{
-    AnalysisSave, AnalysisStore, CaptureRow, RecordKey, RecordKind, Store, StoreError, StoredRecord,
+    AnalysisSave, AnalysisStore, CaptureRow, LocationVisits, RecordKey, RecordKind, Store,
+    StoreError, StoredRecord, VisitStore,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -237,8 +238,9 @@ pub async fn analyse(
     let model = lantern_indicators::Catalogue::embedded()
         .map_err(|e| AnalyseError::Config(e.to_string()))
         .and_then(|c| RiskModel::embedded(c).map_err(|e| AnalyseError::Config(e.to_string())))?;
-    let analysis =
+    let mut analysis =
         lantern_analysis::analyse(&inputs, &places, &LocationSettings::default(), &model);
+    apply_visits(&mut analysis, &store.visit_summaries().await?);
     let summary_counts = (
         analysis.clusters.len() as u64,
         analysis.clusters.iter().filter(|c| c.size >= 2).count() as u64,
@@ -287,6 +289,21 @@ pub async fn analyse(
         seconds: started.elapsed().as_secs_f64(),
         stage_seconds: stages,
     })
+}
+
+/// Locations visited are `visited`, or `closed` when their latest visit closed them.
+fn apply_visits(analysis: &mut Analysis, visits: &[LocationVisits]) {
+    let by_id: HashMap<&str, &LocationVisits> =
+        visits.iter().map(|v| (v.location_id.as_str(), v)).collect();
+    for l in &mut analysis.locations {
+        if let Some(v) = by_id.get(l.location.as_str()) {
+            l.status = if v.closed {
+                LocationStatus::Closed
+            } else {
+                LocationStatus::Visited
+            };
+        }
+    }
 }
 
 /// Extracts a chunk of captures on every core and folds each into its listing's delta.
@@ -389,7 +406,8 @@ fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
     serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 
-fn digest(json: &str) -> i64 {
+/// The digest stored beside a record's JSON.
+pub(crate) fn digest(json: &str) -> i64 {
     let d = Sha256::digest(json.as_bytes());
     i64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
 }

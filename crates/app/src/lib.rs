@@ -9,7 +9,9 @@ pub mod extract;
 pub mod geo;
 pub mod indicators;
 pub mod ingest;
+pub mod plan;
 pub mod simulate;
+pub mod visit;
 
 /// Who is acting: every use case records it (the command line acts as `cli:<login>`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -102,6 +102,146 @@ pub enum Command {
         after_help = "Examples:\n  lantern indicators --domain ADV\n  lantern indicators --applies-to premises --observable-by public\n  lantern indicators --search passport\n  lantern indicators --catalogue my-edit.toml   (checks an edited catalogue)"
     )]
     Indicators(IndicatorsArgs),
+    /// Plan the outreach: the most urgent open locations split into one route per team.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Safeguarding visits: record one (the location becomes visited or closed at once) or list
+    /// a location's.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+}
+
+/// Visit records.
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Record a visit. Names no person unless --consent is given, or the outcome is
+    /// CHILD_IDENTIFIED or IMMEDIATE_RISK; outcomes that demand a referral need one.
+    #[command(
+        after_help = "Outcomes: NO_ANSWER, DECLINED_ENGAGEMENT, ENGAGED_NO_CONCERN, \
+ENGAGED_SUPPORT_ACCEPTED, CONCERN_INDICATORS_PRESENT, POTENTIAL_VICTIM_IDENTIFIED (needs --referral \
+NRM with --consent, or DTN), CHILD_IDENTIFIED (needs CHILDRENS_SERVICES and NRM), IMMEDIATE_RISK \
+(needs EMERGENCY_SERVICES or POLICE).\nReferrals: NRM, DTN, ADULT_SAFEGUARDING, CHILDRENS_SERVICES, \
+POLICE, EMERGENCY_SERVICES, SUPPORT_SERVICE, HEALTH.\n\nExample:\n  lantern visit record --location \
+loc-1a2b3c4d5e6f7a8b --purpose safeguarding --outcome CONCERN_INDICATORS_PRESENT --indicator \
+IND-SEX-006 --indicator IND-ENV-004 --follow-up \"revisit with interpreter\" --follow-up-due 2026-12-07"
+    )]
+    Record(Box<VisitRecordArgs>),
+    /// List a location's visits (JSON), oldest first.
+    List {
+        /// Location id.
+        #[arg(long, value_name = "ID")]
+        location: String,
+    },
+}
+
+/// Arguments of `lantern visit record`.
+#[derive(Debug, Args)]
+pub struct VisitRecordArgs {
+    /// The location visited (its id from `export locations` or the visit plan).
+    #[arg(long, value_name = "ID")]
+    pub location: String,
+    /// Why the visit was made, as declared to the people met.
+    #[arg(long, value_enum)]
+    pub purpose: PurposeArg,
+    /// Outcome code (see below).
+    #[arg(long, value_name = "CODE")]
+    pub outcome: String,
+    /// When (RFC 3339); default now.
+    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
+    pub at: Option<Timestamp>,
+    /// An indicator observed, by catalogue code (repeat for several).
+    #[arg(long = "indicator", value_name = "CODE")]
+    pub indicators: Vec<String>,
+    /// A referral made (repeat for several).
+    #[arg(long = "referral", value_name = "KIND")]
+    pub referrals: Vec<String>,
+    /// What happens next.
+    #[arg(long, value_name = "TEXT")]
+    pub follow_up: Option<String>,
+    /// When the follow-up is due (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub follow_up_due: Option<String>,
+    /// The person consented to their details being recorded.
+    #[arg(long)]
+    pub consent: bool,
+    /// Personal names (only with --consent, a child or immediate risk).
+    #[arg(long, value_name = "TEXT")]
+    pub names: Option<String>,
+    /// Notes: no personal details unless allowed as for names.
+    #[arg(long, value_name = "TEXT")]
+    pub notes: Option<String>,
+    /// The premises are no longer in use: the location becomes closed.
+    #[arg(long)]
+    pub closed: bool,
+    /// The team.
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+}
+
+/// `--purpose` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PurposeArg {
+    /// Welfare and support.
+    Safeguarding,
+    /// Law enforcement.
+    Enforcement,
+    /// Both, declared.
+    Joint,
+}
+
+/// What to plan.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Safeguarding visits for one day: the highest-concern open locations (not visited or
+    /// closed, advertised recently), split between teams by area, each team's route by nearest
+    /// neighbour then 2-opt, each stop with its reasons.
+    #[command(
+        after_help = "Example:\n  lantern plan visits --date 2026-10-19 --teams 2 --per-team 5 --area Walsall --format html --out plan.html"
+    )]
+    Visits(PlanVisitsArgs),
+}
+
+/// Arguments of `lantern plan visits`.
+#[derive(Debug, Args)]
+pub struct PlanVisitsArgs {
+    /// The day of the visits (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_day)]
+    pub date: Timestamp,
+    /// Teams going out.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub teams: u16,
+    /// Stops each team can make.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub per_team: u16,
+    /// Only this borough: a name (Walsall) or an ONS code (E08000030).
+    #[arg(long, value_name = "BOROUGH")]
+    pub area: Option<String>,
+    /// Leave out locations not advertised in this many days before the date.
+    #[arg(long, default_value_t = 28)]
+    pub max_age_days: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+    pub format: PlanFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--format` of a plan.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanFormat {
+    /// JSON, every field.
+    Json,
+    /// CSV, one row per stop.
+    Csv,
+    /// A printable page.
+    Html,
+}
+
+/// A day as `YYYY-MM-DD`, meaning its start in UTC.
+fn parse_day(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(&format!("{}T00:00:00Z", text.trim()))
+        .map_err(|_| format!("{text:?} is not a date like 2026-10-19"))
 }
 
 /// Arguments of `lantern analyse`.

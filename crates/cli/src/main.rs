@@ -23,7 +23,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crate::args::{
     AnalyseArgs, AppliesToArg, Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs,
-    IndicatorsArgs, IngestArgs, ObserverArg, SimulateArgs,
+    IndicatorsArgs, IngestArgs, ObserverArg, PlanCommand, PlanFormat, PurposeArg, SimulateArgs,
+    VisitCommand,
 };
 
 /// Exit status: every capture accepted (or the command succeeded).
@@ -110,6 +111,8 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Simulate(args) => run_simulate(&args),
         Command::Eval(args) => run_eval(&cli.global, &args).await,
         Command::Indicators(args) => run_indicators(&args),
+        Command::Plan(PlanCommand::Visits(args)) => run_plan_visits(&cli.global, &args).await,
+        Command::Visit(command) => run_visit(&cli.global, command).await,
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
             let facts = lantern_app::extract::facts(&text)?;
@@ -117,6 +120,105 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+async fn run_plan_visits(
+    global: &GlobalArgs,
+    args: &crate::args::PlanVisitsArgs,
+) -> anyhow::Result<u8> {
+    let store = open_store(global).await?;
+    let request = lantern_app::plan::PlanRequest {
+        date: args.date,
+        teams: usize::from(args.teams),
+        per_team: usize::from(args.per_team),
+        area: args.area.clone(),
+        max_age_days: args.max_age_days,
+    };
+    let plan = lantern_app::plan::plan_visits(&store, &request).await;
+    store.close().await;
+    let plan = plan?;
+    let text = match args.format {
+        PlanFormat::Json => format!("{}\n", serde_json::to_string_pretty(&plan)?),
+        PlanFormat::Csv => lantern_app::plan::to_csv(&plan),
+        PlanFormat::Html => lantern_app::plan::to_html(&plan),
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            let stops: usize = plan.routes.iter().map(|r| r.stops.len()).sum();
+            eprintln!(
+                "wrote {} route(s), {stops} stop(s) from {} open location(s) to {}",
+                plan.routes.len(),
+                plan.candidates,
+                path.display()
+            );
+        }
+        None => say!("{}", text.trim_end()),
+    }
+    Ok(EXIT_OK)
+}
+
+async fn run_visit(global: &GlobalArgs, command: VisitCommand) -> anyhow::Result<u8> {
+    use lantern_app::visit::{Purpose, VisitRequest};
+    let store = open_store(global).await?;
+    let result =
+        match command {
+            VisitCommand::Record(a) => {
+                let request = VisitRequest {
+                    location: a.location,
+                    at: a.at,
+                    purpose: match a.purpose {
+                        PurposeArg::Safeguarding => Purpose::Safeguarding,
+                        PurposeArg::Enforcement => Purpose::Enforcement,
+                        PurposeArg::Joint => Purpose::Joint,
+                    },
+                    outcome: a.outcome,
+                    indicators: a.indicators,
+                    referrals: a.referrals,
+                    follow_up: a.follow_up,
+                    follow_up_due: a.follow_up_due,
+                    consent: a.consent,
+                    names: a.names,
+                    notes: a.notes,
+                    closed: a.closed,
+                    team: a.team,
+                    recorded_by: Actor::command_line().as_str().to_owned(),
+                };
+                lantern_app::visit::record(&store, &request)
+                    .await
+                    .map(|id| {
+                        say!(
+                            "recorded visit {id}; the location is now {}",
+                            if request.closed { "closed" } else { "visited" }
+                        )
+                    })
+            }
+            VisitCommand::List { location } => lantern_app::visit::list(&store, &location)
+                .await
+                .map(|rows| {
+                    let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    let v = &r.visit;
+                    serde_json::json!({
+                        "id": r.id, "location": v.location_id, "visited_at": v.visited_at,
+                        "recorded_at": v.recorded_at, "recorded_by": v.recorded_by, "team": v.team,
+                        "purpose": v.purpose, "outcome": v.outcome, "indicators": v.indicators,
+                        "referrals": v.referrals, "follow_up": v.follow_up,
+                        "follow_up_due": v.follow_up_due, "consent_recorded": v.consent_recorded,
+                        "names": v.names, "notes": v.notes, "closes_location": v.closes_location,
+                    })
+                })
+                .collect();
+                    say!(
+                        "{}",
+                        serde_json::to_string_pretty(&list).unwrap_or_default()
+                    );
+                }),
+        };
+    store.close().await;
+    result?;
+    Ok(EXIT_OK)
 }
 
 fn run_indicators(args: &IndicatorsArgs) -> anyhow::Result<u8> {

@@ -966,3 +966,258 @@ async fn incremental_analysis_equals_a_full_one_and_a_rerun_writes_nothing() {
         assert_eq!(exports(a), incremental, "{}: re-run differs", a.backend);
     }
 }
+
+#[test]
+fn plan_visits_routes_the_most_urgent_locations_per_team() {
+    let db = TestDb::sqlite();
+    let sim = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args([
+            "simulate",
+            "--seed",
+            "9",
+            "--listings",
+            "300",
+            "--weeks",
+            "5",
+            "--out",
+        ])
+        .arg(sim.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan_args = [
+        "plan",
+        "visits",
+        "--date",
+        "2026-10-10",
+        "--teams",
+        "2",
+        "--per-team",
+        "3",
+    ];
+    let early = run(&db, &plan_args);
+    assert_eq!(early.status.code(), Some(1), "no analysis yet");
+    assert!(
+        text(&early.stderr).contains("lantern analyse"),
+        "{}",
+        text(&early.stderr)
+    );
+    let captures = sim.path().join("captures.jsonl");
+    assert_eq!(
+        run(&db, &["ingest", captures.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(run(&db, &["analyse", "--quiet"]).status.code(), Some(0));
+
+    let out = run(&db, &plan_args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let routes = plan["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2, "{plan}");
+    let mut planned: Vec<f64> = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for r in routes {
+        let stops = r["stops"].as_array().unwrap();
+        assert!(!stops.is_empty() && stops.len() <= 3);
+        for (k, s) in stops.iter().enumerate() {
+            assert_eq!(s["order"], k + 1);
+            assert!(
+                ids.insert(s["location"].as_str().unwrap().to_owned()),
+                "a stop twice"
+            );
+            planned.push(s["risk"].as_f64().unwrap());
+            if s["risk_band"] == "high" {
+                assert!(!s["reasons"].as_array().unwrap().is_empty(), "{s}");
+            }
+        }
+    }
+    // The planned stops are the most urgent open locations of the export.
+    let locations = text(&run(&db, &["export", "locations"]).stdout);
+    let mut open: Vec<f64> = locations
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| {
+            let last = l["last_seen"].as_str().unwrap();
+            let first = l["first_seen"].as_str().unwrap();
+            last >= "2026-09-12" && first < "2026-10-11"
+        })
+        .map(|l| (l["risk"].as_f64().unwrap() * 1000.0).round() / 1000.0)
+        .collect();
+    open.sort_by(|a, b| b.total_cmp(a));
+    let least_planned = planned.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(
+        least_planned >= open[planned.len() - 1] - 1e-9,
+        "{planned:?} vs {:?}",
+        &open[..8]
+    );
+
+    let html = run(&db, &[&plan_args[..], &["--format", "html"]].concat());
+    assert!(text(&html.stdout).starts_with("<!doctype html>"));
+    assert!(!text(&html.stdout).contains("<script"));
+    let csv = run(&db, &[&plan_args[..], &["--format", "csv"]].concat());
+    assert_eq!(text(&csv.stdout).lines().count(), planned.len() + 1);
+    let nowhere = run(&db, &[&plan_args[..], &["--area", "Atlantis"]].concat());
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(text(&nowhere.stderr).contains("not one of the seven boroughs"));
+    let walsall = run(&db, &[&plan_args[..], &["--area", "Walsall"]].concat());
+    let plan: serde_json::Value = serde_json::from_slice(&walsall.stdout).unwrap();
+    for r in plan["routes"].as_array().unwrap() {
+        for s in r["stops"].as_array().unwrap() {
+            assert_eq!(s["local_authority"], "E08000030", "{s}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_visit_marks_its_location_and_survives_reanalysis() {
+    let sim = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args([
+            "simulate",
+            "--seed",
+            "5",
+            "--listings",
+            "200",
+            "--weeks",
+            "3",
+            "--out",
+        ])
+        .arg(sim.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let captures = sim.path().join("captures.jsonl");
+    for db in backends("cli: visits").await {
+        assert_eq!(
+            run(&db, &["ingest", captures.to_str().unwrap()])
+                .status
+                .code(),
+            Some(0)
+        );
+        assert_eq!(run(&db, &["analyse", "--quiet"]).status.code(), Some(0));
+        let plan_args = ["plan", "visits", "--date", "2026-09-25", "--per-team", "2"];
+        let plan: serde_json::Value = serde_json::from_slice(&run(&db, &plan_args).stdout).unwrap();
+        let first = plan["routes"][0]["stops"][0]["location"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let second = plan["routes"][0]["stops"][1]["location"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Refused: a name without consent; nothing is stored.
+        let refused = run(
+            &db,
+            &[
+                "visit",
+                "record",
+                "--location",
+                &first,
+                "--purpose",
+                "safeguarding",
+                "--outcome",
+                "ENGAGED_NO_CONCERN",
+                "--names",
+                "Someone",
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(1), "{}", db.backend);
+        assert!(
+            text(&refused.stderr).contains("--names"),
+            "{}",
+            text(&refused.stderr)
+        );
+        let listed = run(&db, &["visit", "list", "--location", &first]);
+        assert_eq!(text(&listed.stdout).trim(), "[]");
+
+        let ok = run(
+            &db,
+            &[
+                "visit",
+                "record",
+                "--location",
+                &first,
+                "--purpose",
+                "safeguarding",
+                "--outcome",
+                "CONCERN_INDICATORS_PRESENT",
+                "--indicator",
+                "IND-ENV-004",
+                "--at",
+                "2026-09-25T14:00:00Z",
+                "--follow-up",
+                "revisit with an interpreter",
+                "--follow-up-due",
+                "2026-10-02",
+            ],
+        );
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{}: {}",
+            db.backend,
+            text(&ok.stderr)
+        );
+        let closed = run(
+            &db,
+            &[
+                "visit",
+                "record",
+                "--location",
+                &second,
+                "--purpose",
+                "joint",
+                "--outcome",
+                "NO_ANSWER",
+                "--closed",
+                "--at",
+                "2026-09-25T15:00:00Z",
+            ],
+        );
+        assert_eq!(closed.status.code(), Some(0), "{}", text(&closed.stderr));
+        let visits: serde_json::Value =
+            serde_json::from_slice(&run(&db, &["visit", "list", "--location", &first]).stdout)
+                .unwrap();
+        assert_eq!(visits[0]["indicators"], serde_json::json!(["IND-ENV-004"]));
+        assert_eq!(visits[0]["purpose"], "safeguarding");
+
+        let status_of = |db: &TestDb| -> std::collections::HashMap<String, String> {
+            text(&run(db, &["export", "locations"]).stdout)
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .map(|v| {
+                    (
+                        v["location"].as_str().unwrap().to_owned(),
+                        v["status"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let statuses = status_of(&db);
+        assert_eq!(statuses[&first], "visited", "{}", db.backend);
+        assert_eq!(statuses[&second], "closed");
+        // The plan leaves them out; a new analysis keeps them, rewriting nothing.
+        let again: serde_json::Value =
+            serde_json::from_slice(&run(&db, &plan_args).stdout).unwrap();
+        let planned: Vec<&str> = again["routes"][0]["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["location"].as_str().unwrap())
+            .collect();
+        assert!(!planned.contains(&first.as_str()) && !planned.contains(&second.as_str()));
+        let re = text(&run(&db, &["analyse", "--quiet", "--full"]).stdout);
+        assert!(
+            re.contains("0 record(s) written, 0 removed"),
+            "{}: {re}",
+            db.backend
+        );
+        assert_eq!(status_of(&db), statuses);
+    }
+}

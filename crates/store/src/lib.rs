@@ -15,6 +15,7 @@ pub mod postgres;
 mod sql;
 pub mod sqlite;
 mod sqlite_writer;
+pub mod visits;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,7 @@ pub use model::{
 };
 pub use postgres::{PostgresStore, PostgresTx};
 pub use sqlite::{SqliteStore, SqliteTx};
+pub use visits::{LocationVisits, NewVisit, VisitRow, VisitStore};
 
 /// Where the data lives.
 #[derive(Clone, PartialEq, Eq)]
@@ -259,6 +261,21 @@ impl AnalysisStore for Store {
         f: &mut dyn FnMut(&str) -> std::io::Result<()>,
     ) -> Result<u64> {
         delegate!(self, s => s.for_each_record(kind, f).await)
+    }
+}
+
+impl VisitStore for Store {
+    async fn location_record(&self, location_id: &str) -> Result<Option<String>> {
+        delegate!(self, s => s.location_record(location_id).await)
+    }
+    async fn record_visit(&self, visit: &NewVisit, location: Option<(String, i64)>) -> Result<i64> {
+        delegate!(self, s => s.record_visit(visit, location).await)
+    }
+    async fn visit_summaries(&self) -> Result<Vec<LocationVisits>> {
+        delegate!(self, s => s.visit_summaries().await)
+    }
+    async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>> {
+        delegate!(self, s => s.visits_of(location_id).await)
     }
 }
 

@@ -18,6 +18,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "analysis",
         include_str!("../migrations/sqlite/0002_analysis.sql"),
     ),
+    (
+        3,
+        "visits",
+        include_str!("../migrations/sqlite/0003_visits.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -31,6 +36,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "analysis",
         include_str!("../migrations/postgres/0002_analysis.sql"),
+    ),
+    (
+        3,
+        "visits",
+        include_str!("../migrations/postgres/0003_visits.sql"),
     ),
 ];
 

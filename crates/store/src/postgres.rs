@@ -332,3 +332,5 @@ crate::analysis::analysis_store_impl!(
     |t: Timestamp| t.as_datetime(),
     ts
 );
+
+crate::visits::visit_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);

@@ -353,3 +353,5 @@ crate::analysis::analysis_store_impl!(
     |t: Timestamp| t.to_storage_text(),
     ts
 );
+
+crate::visits::visit_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);

@@ -1,0 +1,216 @@
+//! Storage of safeguarding visits (`visits` table), both backends from one macro. Recording a
+//! visit also updates the visited location's stored record in the same transaction, so the
+//! export and the plan see it at once; the next analysis applies the same visits again.
+
+use lantern_core::Timestamp;
+
+use crate::error::Result;
+
+/// A visit to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVisit {
+    /// The location visited (an analysis location id).
+    pub location_id: String,
+    /// When.
+    pub visited_at: Timestamp,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// The team, if named.
+    pub team: Option<String>,
+    /// `safeguarding`, `enforcement` or `joint`.
+    pub purpose: String,
+    /// Outcome code (domain-uk.md §8.2).
+    pub outcome: String,
+    /// Catalogue codes observed.
+    pub indicators: Vec<String>,
+    /// Referrals made.
+    pub referrals: Vec<String>,
+    /// What happens next.
+    pub follow_up: Option<String>,
+    /// By when (YYYY-MM-DD).
+    pub follow_up_due: Option<String>,
+    /// Whether the person consented to their details being recorded.
+    pub consent_recorded: bool,
+    /// Personal names: only with consent, a child or immediate risk.
+    pub names: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// The premises are no longer in use.
+    pub closes_location: bool,
+}
+
+/// A stored visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitRow {
+    /// Visit id.
+    pub id: i64,
+    /// What was recorded.
+    pub visit: NewVisit,
+}
+
+/// A location's visits in short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationVisits {
+    /// Location id.
+    pub location_id: String,
+    /// Visits recorded.
+    pub visits: u64,
+    /// The latest visit closed the location.
+    pub closed: bool,
+}
+
+/// The visits' storage.
+#[allow(async_fn_in_trait)]
+pub trait VisitStore {
+    /// The stored export record of a location, if the analysis has it.
+    async fn location_record(&self, location_id: &str) -> Result<Option<String>>;
+    /// Records a visit and, when given, the location's updated record (JSON and digest), in one
+    /// transaction; returns the visit id.
+    async fn record_visit(&self, visit: &NewVisit, location: Option<(String, i64)>) -> Result<i64>;
+    /// Every visited location with its visit count and whether its latest visit closed it.
+    async fn visit_summaries(&self) -> Result<Vec<LocationVisits>>;
+    /// A location's visits, oldest first.
+    async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>>;
+}
+
+pub(crate) const LOCATION_RECORD: &str =
+    "SELECT record FROM analysis_records WHERE kind = 'location' AND sort_a = $1 AND sort_b = ''";
+pub(crate) const INSERT_VISIT: &str = "INSERT INTO visits (location_id, visited_at, recorded_at, \
+     recorded_by, team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, \
+     consent_recorded, names, notes, closes_location) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+pub(crate) const PATCH_LOCATION: &str = "UPDATE analysis_records SET record = $1, digest = $2 \
+     WHERE kind = 'location' AND sort_a = $3 AND sort_b = ''";
+pub(crate) const VISIT_ORDER: &str = "SELECT location_id, closes_location FROM visits \
+     ORDER BY location_id, visited_at, id";
+pub(crate) const VISITS_OF: &str = "SELECT id, location_id, visited_at, recorded_at, recorded_by, \
+     team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, consent_recorded, \
+     names, notes, closes_location FROM visits WHERE location_id = $1 ORDER BY visited_at, id";
+
+/// Folds visit rows (ordered by location, then time) into summaries.
+pub(crate) fn summarise(rows: impl IntoIterator<Item = (String, bool)>) -> Vec<LocationVisits> {
+    let mut out: Vec<LocationVisits> = Vec::new();
+    for (location_id, closes) in rows {
+        match out.last_mut() {
+            Some(last) if last.location_id == location_id => {
+                last.visits += 1;
+                last.closed = closes;
+            }
+            _ => out.push(LocationVisits {
+                location_id,
+                visits: 1,
+                closed: closes,
+            }),
+        }
+    }
+    out
+}
+
+/// Implements [`VisitStore`] for a backend (`$ts_in`/`$ts_out`: its timestamp conversions).
+macro_rules! visit_store_impl {
+    ($store:ty, $ts_in:expr, $ts_out:expr) => {
+        impl $crate::visits::VisitStore for $store {
+            async fn location_record(&self, location_id: &str) -> Result<Option<String>> {
+                let row = sqlx::query($crate::visits::LOCATION_RECORD)
+                    .bind(location_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .context("reading a location")?;
+                Ok(row.map(|r| r.get(0)))
+            }
+
+            async fn record_visit(
+                &self,
+                visit: &$crate::visits::NewVisit,
+                location: Option<(String, i64)>,
+            ) -> Result<i64> {
+                let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .context("starting to record a visit")?;
+                let row = sqlx::query($crate::visits::INSERT_VISIT)
+                    .bind(&visit.location_id)
+                    .bind($ts_in(visit.visited_at))
+                    .bind($ts_in(visit.recorded_at))
+                    .bind(&visit.recorded_by)
+                    .bind(&visit.team)
+                    .bind(&visit.purpose)
+                    .bind(&visit.outcome)
+                    .bind(json(&visit.indicators))
+                    .bind(json(&visit.referrals))
+                    .bind(&visit.follow_up)
+                    .bind(&visit.follow_up_due)
+                    .bind(visit.consent_recorded)
+                    .bind(&visit.names)
+                    .bind(&visit.notes)
+                    .bind(visit.closes_location)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context("recording a visit")?;
+                if let Some((record, digest)) = location {
+                    sqlx::query($crate::visits::PATCH_LOCATION)
+                        .bind(record)
+                        .bind(digest)
+                        .bind(&visit.location_id)
+                        .execute(&mut *tx)
+                        .await
+                        .context("updating the visited location")?;
+                }
+                tx.commit().await.context("committing the visit")?;
+                Ok(row.get(0))
+            }
+
+            async fn visit_summaries(&self) -> Result<Vec<$crate::visits::LocationVisits>> {
+                let rows = sqlx::query($crate::visits::VISIT_ORDER)
+                    .fetch_all(&self.pool)
+                    .await
+                    .context("reading visits")?;
+                Ok($crate::visits::summarise(
+                    rows.iter()
+                        .map(|r| (r.get::<String, _>(0), r.get::<bool, _>(1))),
+                ))
+            }
+
+            async fn visits_of(&self, location_id: &str) -> Result<Vec<$crate::visits::VisitRow>> {
+                let rows = sqlx::query($crate::visits::VISITS_OF)
+                    .bind(location_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .context("reading a location's visits")?;
+                let list = |text: String| -> Result<Vec<String>> {
+                    serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(format!("visit list {text:?}: {e}")))
+                };
+                rows.into_iter()
+                    .map(|r| {
+                        Ok($crate::visits::VisitRow {
+                            id: r.get(0),
+                            visit: $crate::visits::NewVisit {
+                                location_id: r.get(1),
+                                visited_at: $ts_out(r.get(2))?,
+                                recorded_at: $ts_out(r.get(3))?,
+                                recorded_by: r.get(4),
+                                team: r.get(5),
+                                purpose: r.get(6),
+                                outcome: r.get(7),
+                                indicators: list(r.get(8))?,
+                                referrals: list(r.get(9))?,
+                                follow_up: r.get(10),
+                                follow_up_due: r.get(11),
+                                consent_recorded: r.get(12),
+                                names: r.get(13),
+                                notes: r.get(14),
+                                closes_location: r.get(15),
+                            },
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use visit_store_impl;
