@@ -112,6 +112,7 @@ pub fn analyse(
                 assessed: false,
                 movement: Vec::new(),
                 template: None,
+                features: Default::default(),
             });
             phones.push(BTreeSet::new());
             records.len() - 1
@@ -222,6 +223,7 @@ fn assess_all(
             reasons.append(&mut c.reasons);
             c.reasons = reasons;
             c.assessed = true;
+            c.features = x.features.clone();
         }
     }
     for l in locations.iter_mut() {

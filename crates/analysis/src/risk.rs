@@ -117,6 +117,88 @@ impl RiskModel {
         Self::parse(EMBEDDED, "embedded data/risk.toml", catalogue)
     }
 
+    /// The names of the model's features: indicator codes, then structure.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.file.indicators.keys().cloned().collect();
+        names.extend(STRUCTURE.iter().map(|s| (*s).to_owned()));
+        names
+    }
+
+    /// A feature's weight (0 for one the model does not know).
+    pub fn weight(&self, feature: &str) -> f64 {
+        let s = &self.file.structure;
+        match feature {
+            "several_workers" => s.several_workers,
+            "rotation" => s.rotation,
+            "short_lived" => s.short_lived,
+            "many_towns" => s.many_towns,
+            code => self.file.indicators.get(code).copied().unwrap_or(0.0),
+        }
+    }
+
+    /// The log-odds before any evidence.
+    pub fn bias(&self) -> f64 {
+        self.file.bias
+    }
+
+    /// The risk of a feature vector: the logistic of bias plus weighted features.
+    pub fn risk_of(&self, features: &BTreeMap<String, f64>) -> f64 {
+        let z = self.file.bias
+            + features
+                .iter()
+                .map(|(f, v)| self.weight(f) * v)
+                .sum::<f64>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// The same model with other weights (negative ones are clipped to 0: absence of a sign is
+    /// never evidence), bands unchanged.
+    pub fn with_weights(&self, bias: f64, weights: &BTreeMap<String, f64>) -> Self {
+        let w = |name: &str| weights.get(name).copied().unwrap_or(0.0).max(0.0);
+        Self {
+            file: ModelFile {
+                bias,
+                bands: Bands {
+                    medium: self.file.bands.medium,
+                    high: self.file.bands.high,
+                },
+                indicators: self
+                    .file
+                    .indicators
+                    .keys()
+                    .map(|k| (k.clone(), w(k)))
+                    .collect(),
+                structure: Structure {
+                    several_workers: w("several_workers"),
+                    rotation: w("rotation"),
+                    short_lived: w("short_lived"),
+                    many_towns: w("many_towns"),
+                },
+            },
+            wording: self.wording.clone(),
+        }
+    }
+
+    /// The model as a `risk.toml` file (`note` goes in its header comment).
+    pub fn to_toml(&self, note: &str) -> String {
+        let mut out = String::new();
+        for line in note.lines() {
+            out.push_str(&format!("# {line}\n"));
+        }
+        out.push_str(&format!(
+            "\nbias = {}\n\n[bands]\nmedium = {}\nhigh = {}\n\n[indicators]\n",
+            self.file.bias, self.file.bands.medium, self.file.bands.high
+        ));
+        for (code, w) in &self.file.indicators {
+            out.push_str(&format!("\"{code}\" = {w}\n"));
+        }
+        out.push_str("\n[structure]\n");
+        for name in STRUCTURE {
+            out.push_str(&format!("{name} = {}\n", self.weight(name)));
+        }
+        out
+    }
+
     /// The band of a risk.
     pub fn band(&self, risk: f64) -> RiskBand {
         if risk >= self.file.bands.high {
@@ -129,6 +211,9 @@ impl RiskModel {
     }
 }
 
+/// The structure features, in file order.
+pub const STRUCTURE: &[&str] = &["several_workers", "rotation", "short_lived", "many_towns"];
+
 /// A cluster's concern and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
@@ -138,6 +223,8 @@ pub struct Assessment {
     pub band: RiskBand,
     /// Contributions in words with their evidence, largest first.
     pub reasons: Vec<String>,
+    /// The model's inputs (feature → value), for calibration.
+    pub features: BTreeMap<String, f64>,
 }
 
 /// What the model needs of a location.
@@ -158,10 +245,11 @@ pub fn assess(
     locations: &HashMap<&str, LocationFacts<'_>>,
 ) -> Assessment {
     let size = members.len().max(1) as f64;
-    let mut parts: Vec<(f64, String)> = Vec::new();
+    // (feature, value, reason): the contribution is the feature's weight times its value.
+    let mut parts: Vec<(String, f64, String)> = Vec::new();
 
     // Indicators: weight x share of the cluster's listings showing it, with one example.
-    for (code, weight) in &model.file.indicators {
+    for code in model.file.indicators.keys() {
         let mut showing = 0;
         let mut example: Option<(&str, &str, &str, &str)> = None;
         for &i in members {
@@ -176,13 +264,14 @@ pub fn assess(
                 example.get_or_insert((&seen.text, &seen.field, l.source, l.external_id));
             }
         }
-        if showing == 0 || *weight == 0.0 {
+        if showing == 0 {
             continue;
         }
         let share = f64::from(showing) / size;
         let (text, field, source, id) = example.unwrap_or_default();
         parts.push((
-            weight * share,
+            code.clone(),
+            share,
             format!(
                 "{code} {}: in {showing} of {} listing(s), e.g. \"{text}\" ({source}/{id}, {field})",
                 model.wording.get(code).map_or("", String::as_str).to_lowercase(),
@@ -195,10 +284,10 @@ pub fn assess(
     let workers = worker_groups(listings, members);
     let worker_count = workers.values().collect::<BTreeSet<_>>().len();
     if worker_count >= 2 {
-        let s = &model.file.structure;
         let extra = (worker_count - 1).min(4) as f64 / 4.0;
         parts.push((
-            s.several_workers * extra,
+            "several_workers".into(),
+            extra,
             format!(
                 "IND-ADV-008 one advertiser, {worker_count} different workers (by their images) \
                  across {} listings",
@@ -231,7 +320,8 @@ pub fn assess(
         if moved > 0 {
             let share = moved as f64 / worker_count as f64;
             parts.push((
-                s.rotation * share,
+                "rotation".into(),
+                share,
                 format!(
                     "IND-SEX-007 {moved} of {worker_count} workers advertised at more than one \
                      location, sharing locations with other workers (moved between premises)"
@@ -248,7 +338,8 @@ pub fn assess(
             .count();
         if brief > 0 && !mine.is_empty() {
             parts.push((
-                s.short_lived * brief as f64 / mine.len() as f64,
+                "short_lived".into(),
+                brief as f64 / mine.len() as f64,
                 format!(
                     "{brief} of {} locations advertised for two weeks or less, then dropped",
                     mine.len()
@@ -261,7 +352,8 @@ pub fn assess(
             .collect();
         if towns.len() >= 3 {
             parts.push((
-                s.many_towns,
+                "many_towns".into(),
+                1.0,
                 format!(
                     "advertised in {} towns: {}",
                     towns.len(),
@@ -271,17 +363,22 @@ pub fn assess(
         }
     }
 
-    let z = model.file.bias + parts.iter().map(|(w, _)| w).sum::<f64>();
-    let risk = 1.0 / (1.0 + (-z).exp());
-    parts.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let features: BTreeMap<String, f64> = parts.iter().map(|(f, v, _)| (f.clone(), *v)).collect();
+    let risk = model.risk_of(&features);
+    let mut weighted: Vec<(f64, String)> = parts
+        .into_iter()
+        .map(|(f, v, text)| (model.weight(&f) * v, text))
+        .collect();
+    weighted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     Assessment {
         risk,
         band: model.band(risk),
-        reasons: parts
+        reasons: weighted
             .into_iter()
             .filter(|(w, _)| *w > 0.0)
             .map(|(w, text)| format!("{text} [+{w:.2}]"))
             .collect(),
+        features,
     }
 }
 

@@ -298,3 +298,23 @@ fn a_touring_independent_stays_one_small_cluster_that_shows_the_tour() {
         "an independent's cluster is small"
     );
 }
+
+#[test]
+fn every_high_band_shows_a_reason_with_its_evidence() {
+    // Every hard case at its default rate.
+    let out = run(&Scenario::new(15, 1_500, 6));
+    let high: Vec<&ClusterRecord> = out
+        .clusters
+        .iter()
+        .filter(|c| c.risk_band == lantern_core::export::RiskBand::High)
+        .collect();
+    assert!(!high.is_empty(), "the scenario has networks to band high");
+    for c in high {
+        assert!(c.assessed);
+        let evidenced = c.reasons.iter().any(|r| {
+            r.contains("[+")
+                && (r.contains("e.g. \"") || r.contains("workers") || r.contains("locations"))
+        });
+        assert!(evidenced, "{}: {:?}", c.cluster, c.reasons);
+    }
+}

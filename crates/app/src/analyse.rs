@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use lantern_analysis::{
     Analysis, EVIDENCE_VERSION, ListingEvidence, ListingInput, LocationSettings, PlaceDistricts,
-    RiskModel,
 };
 use lantern_core::Timestamp;
 use lantern_core::export::LocationStatus;
@@ -24,10 +23,13 @@ use sha2::{Digest, Sha256};
 use crate::extract::{ExtractorUnavailable, extractor};
 
 /// Options of an analysis.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AnalyseOptions {
     /// Re-extract every capture instead of only those not yet analysed.
     pub full: bool,
+    /// A risk model file to use instead of the embedded one (e.g. one `lantern calibrate`
+    /// wrote).
+    pub risk_model: Option<std::path::PathBuf>,
 }
 
 /// Shows an analysis' progress.
@@ -235,9 +237,8 @@ pub async fn analyse(
     stages.load = mark.elapsed().as_secs_f64();
     let mark = Instant::now();
     let places = PlaceDistricts::new(extractor.gazetteer());
-    let model = lantern_indicators::Catalogue::embedded()
-        .map_err(|e| AnalyseError::Config(e.to_string()))
-        .and_then(|c| RiskModel::embedded(c).map_err(|e| AnalyseError::Config(e.to_string())))?;
+    let model = crate::calibrate::load_model(options.risk_model.as_deref())
+        .map_err(AnalyseError::Config)?;
     let mut analysis =
         lantern_analysis::analyse(&inputs, &places, &LocationSettings::default(), &model);
     apply_visits(&mut analysis, &store.visit_summaries().await?);

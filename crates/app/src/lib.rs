@@ -2,6 +2,7 @@
 //! command line and the web server call these and nothing below them.
 
 pub mod analyse;
+pub mod calibrate;
 pub mod demo;
 pub mod evaluate;
 pub mod export;

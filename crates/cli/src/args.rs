@@ -51,6 +51,11 @@ pub struct GlobalArgs {
         value_name = "URL"
     )]
     pub database_url: Option<String>,
+
+    /// A risk model file (as `lantern calibrate --write` makes) instead of the embedded
+    /// data/risk.toml; checked against the indicator catalogue's guardrails when it loads.
+    #[arg(long, global = true, env = "LANTERN_RISK_MODEL", value_name = "FILE")]
+    pub risk_model: Option<PathBuf>,
 }
 
 /// What to do.
@@ -105,6 +110,9 @@ pub enum Command {
     /// Plan the outreach: the most urgent open locations split into one route per team.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Fit the risk model's weights to recorded visit outcomes (regularised logistic regression);
+    /// print held-out ROC AUC before and after; write the fitted model only with --write.
+    Calibrate(CalibrateArgs),
     /// Safeguarding visits: record one (the location becomes visited or closed at once) or list
     /// a location's.
     #[command(subcommand)]
@@ -242,6 +250,20 @@ pub enum PlanFormat {
 fn parse_day(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse(&format!("{}T00:00:00Z", text.trim()))
         .map_err(|_| format!("{text:?} is not a date like 2026-10-19"))
+}
+
+/// Arguments of `lantern calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Write the fitted model to this file (use it with --risk-model after review).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// L2 penalty on the weights.
+    #[arg(long, default_value_t = 0.01)]
+    pub l2: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `lantern analyse`.

@@ -22,9 +22,9 @@ use lantern_store::{CaptureStore, Store, Target};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crate::args::{
-    AnalyseArgs, AppliesToArg, Cli, Command, EvalArgs, ExportArgs, GeoCommand, GlobalArgs,
-    IndicatorsArgs, IngestArgs, ObserverArg, PlanCommand, PlanFormat, PurposeArg, SimulateArgs,
-    VisitCommand,
+    AnalyseArgs, AppliesToArg, CalibrateArgs, Cli, Command, EvalArgs, ExportArgs, GeoCommand,
+    GlobalArgs, IndicatorsArgs, IngestArgs, ObserverArg, PlanCommand, PlanFormat, PurposeArg,
+    SimulateArgs, VisitCommand,
 };
 
 /// Exit status: every capture accepted (or the command succeeded).
@@ -113,6 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Indicators(args) => run_indicators(&args),
         Command::Plan(PlanCommand::Visits(args)) => run_plan_visits(&cli.global, &args).await,
         Command::Visit(command) => run_visit(&cli.global, command).await,
+        Command::Calibrate(args) => run_calibrate(&cli.global, &args).await,
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
             let facts = lantern_app::extract::facts(&text)?;
@@ -154,6 +155,53 @@ async fn run_plan_visits(
             );
         }
         None => say!("{}", text.trim_end()),
+    }
+    Ok(EXIT_OK)
+}
+
+async fn run_calibrate(global: &GlobalArgs, args: &CalibrateArgs) -> anyhow::Result<u8> {
+    let store = open_store(global).await?;
+    let report = lantern_app::calibrate::calibrate(
+        &store,
+        &lantern_app::calibrate::CalibrateOptions {
+            model: global.risk_model.clone(),
+            write: args.write.clone(),
+            l2: args.l2,
+        },
+    )
+    .await;
+    store.close().await;
+    let report = report?;
+    if args.json {
+        say!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(EXIT_OK);
+    }
+    let auc = |a: Option<f64>| a.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
+    say!(
+        "{} visited locations with a decisive outcome ({} with concern); fitted on {}, scored on {} held out.",
+        report.examples,
+        report.positives,
+        report.train,
+        report.held_out
+    );
+    say!(
+        "held-out ROC AUC: before {}, after {}",
+        auc(report.auc_before),
+        auc(report.auc_after)
+    );
+    say!("{:<18}{:>10}{:>10}", "weight", "before", "after");
+    say!(
+        "{:<18}{:>10.3}{:>10.3}",
+        "bias",
+        report.bias.0,
+        report.bias.1
+    );
+    for w in &report.weights {
+        say!("{:<18}{:>10.3}{:>10.3}", w.feature, w.before, w.after);
+    }
+    match &report.written {
+        Some(path) => say!("wrote {path}; review it, then analyse with --risk-model {path}"),
+        None => say!("nothing written (use --write FILE to keep the fitted weights)"),
     }
     Ok(EXIT_OK)
 }
@@ -434,7 +482,10 @@ async fn run_analyse(global: &GlobalArgs, args: &AnalyseArgs) -> anyhow::Result<
     let bar = progress::AnalyseBar::new(args.quiet || args.json);
     let summary = lantern_app::analyse::analyse(
         &store,
-        lantern_app::analyse::AnalyseOptions { full: args.full },
+        lantern_app::analyse::AnalyseOptions {
+            full: args.full,
+            risk_model: global.risk_model.clone(),
+        },
         &bar,
     )
     .await;
@@ -532,7 +583,10 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
     say!("Analysing (`lantern analyse`)...");
     let summary = lantern_app::analyse::analyse(
         &store,
-        lantern_app::analyse::AnalyseOptions::default(),
+        lantern_app::analyse::AnalyseOptions {
+            full: false,
+            risk_model: global.risk_model.clone(),
+        },
         &progress::AnalyseBar::new(false),
     )
     .await?;

@@ -1221,3 +1221,159 @@ async fn a_recorded_visit_marks_its_location_and_survives_reanalysis() {
         assert_eq!(status_of(&db), statuses);
     }
 }
+
+#[test]
+fn calibrate_fits_weights_to_visit_outcomes_and_writes_only_when_asked() {
+    let db = TestDb::sqlite();
+    let sim = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args([
+            "simulate",
+            "--seed",
+            "3",
+            "--listings",
+            "400",
+            "--weeks",
+            "4",
+            "--out",
+        ])
+        .arg(sim.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let captures = sim.path().join("captures.jsonl");
+    assert_eq!(
+        run(&db, &["ingest", captures.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(run(&db, &["analyse", "--quiet"]).status.code(), Some(0));
+    let too_few = run(&db, &["calibrate"]);
+    assert_eq!(too_few.status.code(), Some(1));
+    assert!(
+        text(&too_few.stderr).contains("needs at least 20"),
+        "{}",
+        text(&too_few.stderr)
+    );
+
+    // Visit outcomes from the scenario's truth: concern where a network advertised.
+    let truth = std::fs::read_to_string(sim.path().join("truth/listings.csv")).unwrap();
+    let header: Vec<&str> = truth.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (src, ext, exp) = (col("source"), col("external_id"), col("exploitative"));
+    let exploitative: std::collections::HashMap<(String, String), bool> = truth
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            ((f[src].to_owned(), f[ext].to_owned()), f[exp] == "true")
+        })
+        .collect();
+    let mut concern: std::collections::BTreeMap<String, bool> = std::collections::BTreeMap::new();
+    for line in text(&run(&db, &["export", "adverts"]).stdout).lines() {
+        let a: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = (
+            a["source"].as_str().unwrap().to_owned(),
+            a["external_id"].as_str().unwrap().to_owned(),
+        );
+        for l in a["locations"].as_array().unwrap() {
+            let e = concern.entry(l.as_str().unwrap().to_owned()).or_default();
+            *e |= exploitative[&key];
+        }
+    }
+    let positives: Vec<&String> = concern
+        .iter()
+        .filter(|(_, c)| **c)
+        .map(|(l, _)| l)
+        .take(25)
+        .collect();
+    let negatives: Vec<&String> = concern
+        .iter()
+        .filter(|(_, c)| !**c)
+        .map(|(l, _)| l)
+        .take(35)
+        .collect();
+    assert!(
+        positives.len() >= 10,
+        "{} positive locations",
+        positives.len()
+    );
+    for (locations, outcome) in [
+        (&positives, "CONCERN_INDICATORS_PRESENT"),
+        (&negatives, "ENGAGED_NO_CONCERN"),
+    ] {
+        for l in locations.iter() {
+            let out = run(
+                &db,
+                &[
+                    "visit",
+                    "record",
+                    "--location",
+                    l,
+                    "--purpose",
+                    "safeguarding",
+                    "--outcome",
+                    outcome,
+                    "--at",
+                    "2026-10-01T12:00:00Z",
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        }
+    }
+    let report = run(&db, &["calibrate", "--json"]);
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(r["examples"], positives.len() + negatives.len());
+    assert!(r["written"].is_null(), "nothing written without --write");
+    assert!(
+        r["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["after"].as_f64().unwrap() >= 0.0)
+    );
+    let file = db.scratch().join("fitted.toml");
+    let written = run(&db, &["calibrate", "--write", file.to_str().unwrap()]);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    assert!(
+        text(&written.stdout).contains("held-out ROC AUC"),
+        "{}",
+        text(&written.stdout)
+    );
+    let fitted = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        fitted.contains("[structure]") && !fitted.contains("X01"),
+        "{fitted}"
+    );
+    let out = run(
+        &db,
+        &[
+            "--risk-model",
+            file.to_str().unwrap(),
+            "analyse",
+            "--quiet",
+            "--full",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A model that weights a contra-indicator is refused at start.
+    let bad = db.scratch().join("bad.toml");
+    std::fs::write(
+        &bad,
+        fitted.replace("[indicators]\n", "[indicators]\n\"IND-ADV-X01\" = 1.0\n"),
+    )
+    .unwrap();
+    let out = run(
+        &db,
+        &["--risk-model", bad.to_str().unwrap(), "analyse", "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("IND-ADV-X01 may not be scored"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -80,6 +80,10 @@ pub struct ClusterRecord {
     /// (`{name}`, `{age}`, `{place}`, `{phone}`, `{price}`...), lower case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
+    /// Optional field: the risk model's inputs for the cluster (feature → value), which
+    /// `lantern calibrate` fits weights to.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub features: std::collections::BTreeMap<String, f64>,
 }
 
 /// One place in a cluster's timeline.

@@ -277,6 +277,9 @@ impl VisitStore for Store {
     async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>> {
         delegate!(self, s => s.visits_of(location_id).await)
     }
+    async fn visit_outcomes(&self) -> Result<Vec<(String, String)>> {
+        delegate!(self, s => s.visit_outcomes().await)
+    }
 }
 
 impl IngestTx for StoreTx {

@@ -73,6 +73,8 @@ pub trait VisitStore {
     async fn visit_summaries(&self) -> Result<Vec<LocationVisits>>;
     /// A location's visits, oldest first.
     async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>>;
+    /// Every visit's location and outcome code, by location then time.
+    async fn visit_outcomes(&self) -> Result<Vec<(String, String)>>;
 }
 
 pub(crate) const LOCATION_RECORD: &str =
@@ -85,6 +87,8 @@ pub(crate) const PATCH_LOCATION: &str = "UPDATE analysis_records SET record = $1
      WHERE kind = 'location' AND sort_a = $3 AND sort_b = ''";
 pub(crate) const VISIT_ORDER: &str = "SELECT location_id, closes_location FROM visits \
      ORDER BY location_id, visited_at, id";
+pub(crate) const VISIT_OUTCOMES: &str =
+    "SELECT location_id, outcome FROM visits ORDER BY location_id, visited_at, id";
 pub(crate) const VISITS_OF: &str = "SELECT id, location_id, visited_at, recorded_at, recorded_by, \
      team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, consent_recorded, \
      names, notes, closes_location FROM visits WHERE location_id = $1 ORDER BY visited_at, id";
@@ -173,6 +177,14 @@ macro_rules! visit_store_impl {
                     rows.iter()
                         .map(|r| (r.get::<String, _>(0), r.get::<bool, _>(1))),
                 ))
+            }
+
+            async fn visit_outcomes(&self) -> Result<Vec<(String, String)>> {
+                let rows = sqlx::query($crate::visits::VISIT_OUTCOMES)
+                    .fetch_all(&self.pool)
+                    .await
+                    .context("reading visit outcomes")?;
+                Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
             }
 
             async fn visits_of(&self, location_id: &str) -> Result<Vec<$crate::visits::VisitRow>> {
