@@ -594,6 +594,35 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
     say!("\nHow the analysis scores against the scenario's truth (`lantern eval`):\n");
     let report = lantern_app::evaluate::evaluate(&store, &scenario_dir).await?;
     say!("{}", report.table().trim_end());
+    // The main job: where to go first. The scenario's last day is 2026-10-18.
+    let request = lantern_app::plan::PlanRequest {
+        date: lantern_core::Timestamp::parse("2026-10-18T00:00:00Z")?,
+        teams: 1,
+        per_team: 5,
+        area: None,
+        max_age_days: 14,
+    };
+    let plan = lantern_app::plan::plan_visits(&store, &request).await?;
+    say!(
+        "\nWhere to go first (`lantern plan visits --date 2026-10-18 --per-team 5`), of {} open \
+         locations:",
+        plan.candidates
+    );
+    for route in &plan.routes {
+        for stop in &route.stops {
+            say!(
+                "  {}. {} ({} {}, {}) risk {:.2} {}: {}",
+                stop.order,
+                stop.label,
+                stop.kind,
+                stop.precision,
+                stop.location,
+                stop.risk,
+                stop.risk_band,
+                stop.reasons.first().map_or("no reason recorded", String::as_str)
+            );
+        }
+    }
     say!(
         "\nNext: `lantern export locations --new-since 2026-10-12T00:00:00Z` lists this week's new \
          locations; `lantern export adverts` writes one JSON line per listing; \
