@@ -619,7 +619,9 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
                 stop.location,
                 stop.risk,
                 stop.risk_band,
-                stop.reasons.first().map_or("no reason recorded", String::as_str)
+                stop.reasons
+                    .first()
+                    .map_or("no reason recorded", String::as_str)
             );
         }
     }
