@@ -17,7 +17,9 @@ pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, Listing
 pub use locations::{LocationSettings, is_new_since};
 pub use risk::{Assessment, RiskConfigError, RiskModel};
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use lantern_core::Timestamp;
 use lantern_core::export::{AdvertRecord, ClusterRecord, LocationRecord, RiskBand};
@@ -92,7 +94,7 @@ pub fn analyse(
         });
     }
 
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     let mut records: Vec<ClusterRecord> = Vec::new();
     let mut phones: Vec<BTreeSet<&str>> = Vec::new();
     for (i, l) in listings.iter().enumerate() {
@@ -188,7 +190,7 @@ fn assess_all(
             }
         }
     }
-    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, a) in adverts.iter().enumerate() {
         members.entry(a.cluster.as_str()).or_default().push(i);
     }
@@ -202,7 +204,7 @@ fn assess_all(
         })
         .collect();
     drop(facts);
-    let mut location_risk: HashMap<&str, f64> = HashMap::new();
+    let mut location_risk: HashMap<&str, f64> = HashMap::default();
     for (i, a) in adverts.iter_mut().enumerate() {
         if let Some(x) = assessed.get(&a.cluster) {
             a.risk = x.risk;

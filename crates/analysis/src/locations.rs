@@ -6,7 +6,9 @@
 //! advertising a new district makes a new lead. A place with no main district stays a lead of its
 //! own. Each cluster's locations in time order are its movement.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use lantern_core::Timestamp;
 use lantern_core::export::{
@@ -125,7 +127,7 @@ pub(crate) fn locate<'a>(
         listings.iter().map(area_spans).collect();
 
     // How each cluster names its districts: place key -> district -> captures saying both.
-    let mut naming: HashMap<&str, HashMap<&str, BTreeMap<&str, u32>>> = HashMap::new();
+    let mut naming: HashMap<&str, HashMap<&str, BTreeMap<&str, u32>>> = HashMap::default();
     for (i, l) in listings.iter().enumerate() {
         for seen in l.evidence.areas.values() {
             if let (Precision::PostcodeDistrict, Some(place)) =
@@ -247,8 +249,8 @@ fn movement(
     aggregates: &BTreeMap<String, Aggregate<'_>>,
 ) -> HashMap<String, Movement> {
     // Per cluster: its location ids, and for each image the locations it was advertised at.
-    let mut locations: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    let mut image_places: HashMap<&str, HashMap<&str, BTreeSet<&str>>> = HashMap::new();
+    let mut locations: HashMap<&str, BTreeSet<&str>> = HashMap::default();
+    let mut image_places: HashMap<&str, HashMap<&str, BTreeSet<&str>>> = HashMap::default();
     for (i, ids) in of_listing.iter().enumerate() {
         let cluster = cluster_of[i].as_str();
         let mine = locations.entry(cluster).or_default();
@@ -262,7 +264,7 @@ fn movement(
                 .extend(ids.iter().map(String::as_str));
         }
     }
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for (cluster, ids) in locations {
         if ids.is_empty() {
             continue;

@@ -8,7 +8,9 @@
 //! counts only for clusters with two or more workers, so a woman advertising herself, touring or
 //! not, is never scored for it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use lantern_core::export::RiskBand;
 use lantern_indicators::Catalogue;
@@ -295,7 +297,7 @@ pub fn assess(
             ),
         ));
         // Rotation: a worker's listings at two or more locations.
-        let mut places: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+        let mut places: HashMap<usize, BTreeSet<&str>> = HashMap::default();
         for &i in members {
             if let Some(w) = workers.get(&i) {
                 places
@@ -307,7 +309,7 @@ pub fn assess(
         // Rotation is a controller moving workers through premises: a worker at two or more
         // locations, one of which another of its workers also used. Two women who share a
         // number for safety and each tour on their own do not rotate.
-        let mut workers_at: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+        let mut workers_at: HashMap<&str, BTreeSet<usize>> = HashMap::default();
         for (w, ps) in &places {
             for p in ps {
                 workers_at.entry(p).or_default().insert(*w);
@@ -385,7 +387,7 @@ pub fn assess(
 /// Each member's worker: listings sharing an image are one worker; listings without images are
 /// nobody's (they neither add nor join workers).
 fn worker_groups(listings: &[ListingInput<'_>], members: &[usize]) -> HashMap<usize, usize> {
-    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut parent: HashMap<usize, usize> = HashMap::default();
     fn find(parent: &mut HashMap<usize, usize>, mut i: usize) -> usize {
         while let Some(&p) = parent.get(&i) {
             if p == i {
@@ -395,7 +397,7 @@ fn worker_groups(listings: &[ListingInput<'_>], members: &[usize]) -> HashMap<us
         }
         i
     }
-    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    let mut first_with: HashMap<&str, usize> = HashMap::default();
     for &i in members {
         let images = &listings[i].evidence.images;
         if images.is_empty() {

@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use lantern_core::Timestamp;
 use lantern_core::export::singleton_cluster_id;
 
@@ -127,8 +129,8 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     let mut kinds: Vec<(usize, usize, LinkKind)> = Vec::new();
 
     // Exact identifiers: the first listing holding each one, then union.
-    let mut first: HashMap<(LinkKind, &str), usize> = HashMap::new();
-    let mut image_count: HashMap<&str, usize> = HashMap::new();
+    let mut first: FxHashMap<(LinkKind, &str), usize> = FxHashMap::default();
+    let mut image_count: FxHashMap<&str, usize> = FxHashMap::default();
     for e in listings {
         for image in &e.images {
             *image_count.entry(image.as_str()).or_default() += 1;
@@ -169,7 +171,7 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
             .filter_map(|((_, img), &i)| phash_bits(img).map(|bits| (bits, i)))
             .collect();
         distinct.sort_unstable();
-        let mut bands: HashMap<(u8, u16), Vec<usize>> = HashMap::new();
+        let mut bands: FxHashMap<(u8, u16), Vec<usize>> = FxHashMap::default();
         for (k, &(bits, _)) in distinct.iter().enumerate() {
             for band in 0..4_u8 {
                 let part = (bits >> (16 * u32::from(band))) as u16;
@@ -201,7 +203,7 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     }
 
     // Name each cluster after its earliest listing.
-    let mut anchor: HashMap<usize, usize> = HashMap::new();
+    let mut anchor: FxHashMap<usize, usize> = FxHashMap::default();
     for i in 0..n {
         let root = uf.find(i);
         let best = anchor.entry(root).or_insert(i);
@@ -218,7 +220,7 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     }
     let mut cluster_of = Vec::with_capacity(n);
     let mut summary: HashMap<String, (usize, Vec<LinkKind>)> = HashMap::new();
-    let mut ids_by_root: HashMap<usize, String> = HashMap::new();
+    let mut ids_by_root: FxHashMap<usize, String> = FxHashMap::default();
     for i in 0..n {
         let root = uf.find(i);
         let id = ids_by_root
@@ -262,7 +264,7 @@ fn text_links(
     settings: Settings,
 ) -> Vec<(usize, usize)> {
     let groups: Vec<usize> = (0..listings.len()).map(|i| uf.find(i)).collect();
-    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    let mut buckets: FxHashMap<(usize, u64), Vec<usize>> = FxHashMap::default();
     for (i, e) in listings.iter().enumerate() {
         if e.text.is_empty() || e.text.len() % BANDS != 0 {
             continue;

@@ -164,6 +164,7 @@ pub trait AnalysisStore {
     ) -> Result<u64>;
 }
 
+/// Bulk reads each backend implements its own way (inherent `bulk_*` methods).
 pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode \
      FROM analysis_runs ORDER BY id DESC LIMIT 1";
 pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
@@ -228,62 +229,20 @@ macro_rules! analysis_store_impl {
                 through: i64,
                 f: &mut dyn FnMut($crate::analysis::CaptureRow) -> std::io::Result<()>,
             ) -> Result<()> {
-                let mut rows = sqlx::query($crate::analysis::CAPTURES_BETWEEN)
-                    .bind(after)
-                    .bind(through)
-                    .fetch(&self.pool);
-                while let Some(row) = rows.try_next().await.context("reading captures")? {
-                    f($crate::analysis::CaptureRow {
-                        capture_id: row.get(0),
-                        listing_id: row.get(1),
-                        raw: StoredRaw {
-                            format: row.get(2),
-                            zstd: row.get(3),
-                        },
-                    })
-                    .map_err(StoreError::Callback)?;
-                }
-                Ok(())
+                self.bulk_captures_between(after, through, f).await
             }
 
             async fn listings_with_evidence(
                 &self,
                 f: &mut dyn FnMut($crate::analysis::ListingRow) -> std::io::Result<()>,
             ) -> Result<()> {
-                let mut rows =
-                    sqlx::query($crate::analysis::LISTINGS_WITH_EVIDENCE).fetch(&self.pool);
-                while let Some(row) = rows.try_next().await.context("reading listings")? {
-                    f($crate::analysis::ListingRow {
-                        listing_id: row.get(0),
-                        source: row.get(1),
-                        external_id: row.get(2),
-                        first_seen: $ts_out(row.get(3))?,
-                        last_seen: $ts_out(row.get(4))?,
-                        evidence: row.get(5),
-                    })
-                    .map_err(StoreError::Callback)?;
-                }
-                Ok(())
+                self.bulk_listings_with_evidence(f).await
             }
 
             async fn record_digests(
                 &self,
             ) -> Result<std::collections::HashMap<$crate::analysis::RecordKey, i64>> {
-                use $crate::analysis::RecordKind;
-                let mut held = std::collections::HashMap::new();
-                let mut rows = sqlx::query($crate::analysis::RECORD_DIGESTS).fetch(&self.pool);
-                while let Some(row) = rows
-                    .try_next()
-                    .await
-                    .context("reading stored record digests")?
-                {
-                    let kind: String = row.get(0);
-                    let kind = RecordKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Corrupt(format!("analysis record of kind {kind:?}"))
-                    })?;
-                    held.insert((kind, row.get(1), row.get(2)), row.get::<i64, _>(3));
-                }
-                Ok(held)
+                self.bulk_record_digests().await
             }
 
             async fn save_analysis(

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod sqlite_reader;
 mod sqlite_writer;
 pub mod visits;
 

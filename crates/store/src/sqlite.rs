@@ -355,3 +355,31 @@ crate::analysis::analysis_store_impl!(
 );
 
 crate::visits::visit_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);
+
+/// Bulk reads of the analysis, through rusqlite (module `sqlite_reader`). They block the calling
+/// thread (telling a multi-threaded runtime so) and are `async` only to share the analysis
+/// contract's shape with PostgreSQL's.
+#[allow(clippy::unused_async)]
+impl SqliteStore {
+    pub(crate) async fn bulk_captures_between(
+        &self,
+        after: i64,
+        through: i64,
+        f: &mut dyn FnMut(crate::analysis::CaptureRow) -> std::io::Result<()>,
+    ) -> Result<()> {
+        crate::sqlite_reader::captures_between(&self.path, after, through, f)
+    }
+
+    pub(crate) async fn bulk_listings_with_evidence(
+        &self,
+        f: &mut dyn FnMut(crate::analysis::ListingRow) -> std::io::Result<()>,
+    ) -> Result<()> {
+        crate::sqlite_reader::listings_with_evidence(&self.path, f)
+    }
+
+    pub(crate) async fn bulk_record_digests(
+        &self,
+    ) -> Result<std::collections::HashMap<crate::analysis::RecordKey, i64>> {
+        crate::sqlite_reader::record_digests(&self.path)
+    }
+}

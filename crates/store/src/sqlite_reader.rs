@@ -1,0 +1,127 @@
+//! Bulk reads for the analysis on SQLite through rusqlite: a read-only connection per read,
+//! rows handed to the caller one by one with no per-row hand-off between threads (sqlx's SQLite
+//! driver passes each row through a channel, which dominated reading a million listings).
+//!
+//! The read runs on the calling thread: inside a multi-threaded runtime it tells the runtime so
+//! (`block_in_place`); in a single-threaded one (tests) it simply blocks.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::analysis::{CaptureRow, ListingRow, RecordKey, RecordKind};
+use crate::error::{Result, StoreError};
+use crate::model::StoredRaw;
+use crate::sqlite::ts;
+
+fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Writer { context, source }
+}
+
+/// A read-only connection to the store's file.
+fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db("opening a SQLite reader"))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(db("setting the reader's busy timeout"))?;
+    conn.execute_batch("PRAGMA cache_size = -65536;")
+        .map_err(db("configuring the reader"))?;
+    Ok(conn)
+}
+
+/// Runs a blocking read on this thread, telling a multi-threaded runtime first.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// Every capture with `after < id <= through`, in id order.
+pub(crate) fn captures_between(
+    path: &Path,
+    after: i64,
+    through: i64,
+    f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
+) -> Result<()> {
+    blocking(|| {
+        let conn = open(path)?;
+        let mut stmt = conn
+            .prepare(crate::analysis::CAPTURES_BETWEEN)
+            .map_err(db("reading captures"))?;
+        let mut rows = stmt
+            .query(params![after, through])
+            .map_err(db("reading captures"))?;
+        while let Some(row) = rows.next().map_err(db("reading captures"))? {
+            f(CaptureRow {
+                capture_id: row.get(0).map_err(db("reading a capture"))?,
+                listing_id: row.get(1).map_err(db("reading a capture"))?,
+                raw: StoredRaw {
+                    format: row.get(2).map_err(db("reading a capture"))?,
+                    zstd: row.get(3).map_err(db("reading a capture"))?,
+                },
+            })
+            .map_err(StoreError::Callback)?;
+        }
+        Ok(())
+    })
+}
+
+/// Every listing with its stored evidence, ordered by `(source, external_id)`.
+pub(crate) fn listings_with_evidence(
+    path: &Path,
+    f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
+) -> Result<()> {
+    blocking(|| {
+        let conn = open(path)?;
+        let mut stmt = conn
+            .prepare(crate::analysis::LISTINGS_WITH_EVIDENCE)
+            .map_err(db("reading listings"))?;
+        let mut rows = stmt.query([]).map_err(db("reading listings"))?;
+        while let Some(row) = rows.next().map_err(db("reading listings"))? {
+            let first: String = row.get(3).map_err(db("reading a listing"))?;
+            let last: String = row.get(4).map_err(db("reading a listing"))?;
+            f(ListingRow {
+                listing_id: row.get(0).map_err(db("reading a listing"))?,
+                source: row.get(1).map_err(db("reading a listing"))?,
+                external_id: row.get(2).map_err(db("reading a listing"))?,
+                first_seen: ts(&first)?,
+                last_seen: ts(&last)?,
+                evidence: row.get(5).map_err(db("reading a listing"))?,
+            })
+            .map_err(StoreError::Callback)?;
+        }
+        Ok(())
+    })
+}
+
+/// The digest of every stored record, by key.
+pub(crate) fn record_digests(path: &Path) -> Result<HashMap<RecordKey, i64>> {
+    blocking(|| {
+        let conn = open(path)?;
+        let mut stmt = conn
+            .prepare(crate::analysis::RECORD_DIGESTS)
+            .map_err(db("reading record digests"))?;
+        let mut rows = stmt.query([]).map_err(db("reading record digests"))?;
+        let mut held = HashMap::new();
+        while let Some(row) = rows.next().map_err(db("reading record digests"))? {
+            let kind: String = row.get(0).map_err(db("reading a record digest"))?;
+            let kind = RecordKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("analysis record of kind {kind:?}")))?;
+            held.insert(
+                (
+                    kind,
+                    row.get(1).map_err(db("reading a record digest"))?,
+                    row.get(2).map_err(db("reading a record digest"))?,
+                ),
+                row.get(3).map_err(db("reading a record digest"))?,
+            );
+        }
+        Ok(held)
+    })
+}
