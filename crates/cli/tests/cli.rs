@@ -892,6 +892,26 @@ fn listings_sharing_a_phone_are_exported_as_one_cluster_with_its_reason() {
     );
 }
 
+/// Writes a simulated scenario into `dir` (seed, listings, weeks), asserting it worked.
+fn simulate(dir: &Path, seed: &str, listings: &str, weeks: &str) {
+    let out = Command::cargo_bin("lantern")
+        .unwrap()
+        .args([
+            "simulate",
+            "--seed",
+            seed,
+            "--listings",
+            listings,
+            "--weeks",
+            weeks,
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
 /// The three exports of a store, as text.
 fn exports(db: &TestDb) -> [String; 3] {
     ["adverts", "clusters", "locations"].map(|what| {
@@ -904,22 +924,7 @@ fn exports(db: &TestDb) -> [String; 3] {
 #[tokio::test]
 async fn incremental_analysis_equals_a_full_one_and_a_rerun_writes_nothing() {
     let sim = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("lantern")
-        .unwrap()
-        .args([
-            "simulate",
-            "--seed",
-            "7",
-            "--listings",
-            "800",
-            "--weeks",
-            "4",
-            "--out",
-        ])
-        .arg(sim.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    simulate(sim.path(), "7", "800", "4");
     let all = std::fs::read_to_string(sim.path().join("captures.jsonl")).unwrap();
     // The first two weeks, then the rest (the scenario starts on 2026-09-07).
     let (early, late): (Vec<&str>, Vec<&str>) = all.lines().partition(|l| {
@@ -971,22 +976,7 @@ async fn incremental_analysis_equals_a_full_one_and_a_rerun_writes_nothing() {
 fn plan_visits_routes_the_most_urgent_locations_per_team() {
     let db = TestDb::sqlite();
     let sim = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("lantern")
-        .unwrap()
-        .args([
-            "simulate",
-            "--seed",
-            "9",
-            "--listings",
-            "300",
-            "--weeks",
-            "5",
-            "--out",
-        ])
-        .arg(sim.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    simulate(sim.path(), "9", "300", "5");
     let plan_args = [
         "plan",
         "visits",
@@ -1075,22 +1065,7 @@ fn plan_visits_routes_the_most_urgent_locations_per_team() {
 #[tokio::test]
 async fn a_recorded_visit_marks_its_location_and_survives_reanalysis() {
     let sim = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("lantern")
-        .unwrap()
-        .args([
-            "simulate",
-            "--seed",
-            "5",
-            "--listings",
-            "200",
-            "--weeks",
-            "3",
-            "--out",
-        ])
-        .arg(sim.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    simulate(sim.path(), "5", "200", "3");
     let captures = sim.path().join("captures.jsonl");
     for db in backends("cli: visits").await {
         assert_eq!(
@@ -1226,22 +1201,7 @@ async fn a_recorded_visit_marks_its_location_and_survives_reanalysis() {
 fn calibrate_fits_weights_to_visit_outcomes_and_writes_only_when_asked() {
     let db = TestDb::sqlite();
     let sim = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("lantern")
-        .unwrap()
-        .args([
-            "simulate",
-            "--seed",
-            "3",
-            "--listings",
-            "400",
-            "--weeks",
-            "4",
-            "--out",
-        ])
-        .arg(sim.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    simulate(sim.path(), "3", "400", "4");
     let captures = sim.path().join("captures.jsonl");
     assert_eq!(
         run(&db, &["ingest", captures.to_str().unwrap()])
