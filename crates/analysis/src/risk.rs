@@ -372,14 +372,18 @@ pub fn assess(
         .map(|(f, v, text)| (model.weight(&f) * v, text))
         .collect();
     weighted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut reasons: Vec<String> = weighted
+        .into_iter()
+        .filter(|(w, _)| *w > 0.0)
+        .map(|(w, text)| format!("{text} [+{w:.2}]"))
+        .collect();
+    if reasons.is_empty() {
+        reasons.push("no scored indicator or structure found: baseline concern only".to_owned());
+    }
     Assessment {
         risk,
         band: model.band(risk),
-        reasons: weighted
-            .into_iter()
-            .filter(|(w, _)| *w > 0.0)
-            .map(|(w, text)| format!("{text} [+{w:.2}]"))
-            .collect(),
+        reasons,
         features,
     }
 }

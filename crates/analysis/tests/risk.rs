@@ -107,6 +107,11 @@ fn movement_language_and_a_stated_nationality_do_not_raise_an_independents_risk(
     )]);
     assert!(a[0].assessed && b[0].assessed);
     assert_eq!(a[0].risk, b[0].risk, "{:?}", b[0].reasons);
+    assert_eq!(
+        a[0].reasons,
+        ["no scored indicator or structure found: baseline concern only"],
+        "a score without contributions still says so"
+    );
     assert!(
         b[0].reasons
             .iter()
