@@ -52,6 +52,8 @@ pub struct PlannedStop {
     pub risk_band: String,
     /// `new` or `known`.
     pub status: String,
+    /// For a lead, the advertiser (cluster) that named it.
+    pub cluster: Option<String>,
     /// First advertised.
     pub first_seen: Timestamp,
     /// Last advertised.
@@ -205,6 +207,7 @@ pub async fn plan_visits(store: &Store, request: &PlanRequest) -> Result<VisitPl
                         risk: (l.risk * 1000.0).round() / 1000.0,
                         risk_band: name_of(&l.risk_band),
                         status: name_of(&l.status),
+                        cluster: l.cluster.clone(),
                         first_seen: l.first_seen,
                         last_seen: l.last_seen,
                         reasons: reasons.get(&l.location).cloned().unwrap_or_default(),
@@ -289,6 +292,17 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// A precision in words.
+fn precision_words(precision: &str) -> &'static str {
+    match precision {
+        "address" => "address",
+        "postcode_unit" => "full postcode",
+        "postcode_sector" => "postcode sector",
+        "postcode_district" => "postcode district",
+        _ => "place name",
+    }
+}
+
 /// A printable page: one table per team, no scripts, no external resources.
 pub fn to_html(plan: &VisitPlan) -> String {
     let mut h = String::new();
@@ -299,7 +313,8 @@ pub fn to_html(plan: &VisitPlan) -> String {
          <title>Visit plan {date}</title><style>\
          body{{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}}\
          h1{{font-size:1.4em}} h2{{font-size:1.15em;margin-top:1.5em;page-break-before:auto}}\
-         table{{border-collapse:collapse;width:100%}} th,td{{border:1px solid #999;padding:4px 6px;vertical-align:top;text-align:left}}\
+         table{{border-collapse:collapse;width:100%;table-layout:fixed}}\
+         th:nth-child(1){{width:2.5em}} th:nth-child(2){{width:32%}} th:nth-child(3){{width:7.5em}} th,td{{border:1px solid #999;padding:4px 6px;vertical-align:top;text-align:left}}\
          th{{background:#eee}} .high{{font-weight:bold;color:#900}} .medium{{color:#a60}}\
          ul{{margin:0;padding-left:1.1em}} .note{{color:#444;font-size:.9em}}\
          @media print{{body{{margin:0}} h2{{page-break-before:always}} h2:first-of-type{{page-break-before:avoid}}}}\
@@ -315,6 +330,8 @@ pub fn to_html(plan: &VisitPlan) -> String {
         n = plan.routes.len(),
         c = plan.candidates,
     );
+    // Reasons are shown once per advertiser; later stops of the same one point back to it.
+    let mut shown: HashMap<&str, (usize, usize)> = HashMap::new();
     for r in &plan.routes {
         let _ = write!(
             h,
@@ -325,19 +342,32 @@ pub fn to_html(plan: &VisitPlan) -> String {
             r.km
         );
         for s in &r.stops {
-            let reasons: String = s
-                .reasons
-                .iter()
-                .map(|x| format!("<li>{}</li>", escape(x)))
-                .collect();
+            let earlier = s.cluster.as_deref().and_then(|c| shown.get(c).copied());
+            let reasons: String = match earlier {
+                Some((team, order)) => format!(
+                    "<li>Same advertiser as team {team}, stop {order}: see the reasons there.</li>"
+                ),
+                None => s
+                    .reasons
+                    .iter()
+                    .map(|x| format!("<li>{}</li>", escape(x)))
+                    .collect(),
+            };
+            if let (Some(c), None) = (s.cluster.as_deref(), earlier) {
+                shown.insert(c, (r.team, s.order));
+            }
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}<br><span class=\"note\">{} ({}){}; first seen {}, last {}</span></td>\
                  <td class=\"{}\">{} ({:.2})</td><td><ul>{}</ul></td></tr>",
                 s.order,
                 escape(&s.label),
-                escape(&s.kind),
-                escape(&s.precision),
+                if s.kind == "lead" {
+                    "area lead"
+                } else {
+                    "premises"
+                },
+                precision_words(&s.precision),
                 s.postcode
                     .as_deref()
                     .map(|p| format!(", {}", escape(p)))
@@ -385,18 +415,27 @@ mod tests {
                     risk: 0.7,
                     risk_band: "high".into(),
                     status: "new".into(),
+                    cluster: Some("c-1".into()),
                     first_seen: Timestamp::parse("2026-10-01T00:00:00Z").unwrap(),
                     last_seen: Timestamp::parse("2026-10-02T00:00:00Z").unwrap(),
                     reasons: vec!["\"quoted\" & <b>bold</b>".into()],
                 }],
             }],
         };
+        let mut plan = plan;
+        let mut again = plan.routes[0].stops[0].clone();
+        again.order = 2;
+        again.location = "loc-2".into();
+        plan.routes[0].stops.push(again);
         let html = to_html(&plan);
         assert!(!html.contains("<script>") && !html.contains("<img"));
+        // One advertiser's reasons are printed once; its next stop points back to them.
+        assert_eq!(html.matches("&quot;quoted&quot;").count(), 1);
+        assert!(html.contains("Same advertiser as team 1, stop 1"));
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
         assert!(html.contains("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;"));
         let csv = to_csv(&plan);
         assert!(csv.starts_with("date,team,order,location"));
-        assert_eq!(csv.lines().count(), 2);
+        assert_eq!(csv.lines().count(), 3);
     }
 }
