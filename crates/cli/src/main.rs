@@ -608,20 +608,28 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
          locations:",
         plan.candidates
     );
+    let mut first_stop_of: std::collections::HashMap<&str, usize> = Default::default();
     for route in &plan.routes {
         for stop in &route.stops {
+            let why = match stop.cluster.as_deref().and_then(|c| first_stop_of.get(c)) {
+                Some(earlier) => format!("same advertiser as stop {earlier}"),
+                None => stop
+                    .reasons
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "no reason recorded".into()),
+            };
+            if let Some(c) = stop.cluster.as_deref() {
+                first_stop_of.entry(c).or_insert(stop.order);
+            }
             say!(
-                "  {}. {} ({} {}, {}) risk {:.2} {}: {}",
+                "  {}. {} ({}, {}) risk {:.2} {}: {why}",
                 stop.order,
                 stop.label,
-                stop.kind,
-                stop.precision,
+                stop.precision.replace('_', " "),
                 stop.location,
                 stop.risk,
                 stop.risk_band,
-                stop.reasons
-                    .first()
-                    .map_or("no reason recorded", String::as_str)
             );
         }
     }
