@@ -114,17 +114,10 @@ pub fn union(a: &mut Vec<u32>, b: &[u32]) {
     }
 }
 
-/// Estimated Jaccard similarity of two signatures.
-pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
-    if a.len() != b.len() || a.is_empty() {
-        return 0.0;
-    }
-    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lantern_link::similarity;
 
     fn facts_of(text: &str) -> TextFacts {
         let gazetteer = lantern_geo::Gazetteer::embedded().unwrap();

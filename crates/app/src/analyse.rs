@@ -362,48 +362,31 @@ fn fold(
 }
 
 thread_local! {
-    /// Compression contexts reused per thread (one per call cost more than the compression).
-    static CODEC: std::cell::RefCell<Option<(zstd::bulk::Compressor<'static>, zstd::bulk::Decompressor<'static>)>> =
+    /// A compression context reused per thread (one per call cost more than the compression).
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// The largest evidence a listing may store once decompressed.
 const MAX_EVIDENCE: usize = 16 << 20;
 
-fn with_codec<T>(
-    f: impl FnOnce(
-        &mut zstd::bulk::Compressor<'static>,
-        &mut zstd::bulk::Decompressor<'static>,
-    ) -> io::Result<T>,
-) -> io::Result<T> {
-    CODEC.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some((
-                zstd::bulk::Compressor::new(1)?,
-                zstd::bulk::Decompressor::new()?,
-            ));
-        }
-        match slot.as_mut() {
-            Some((c, d)) => f(c, d),
-            None => Err(io::Error::other("no codec")),
-        }
-    })
-}
-
 fn encode(e: &ListingEvidence) -> Vec<u8> {
     let json = serde_json::to_vec(e).unwrap_or_default();
-    with_codec(|c, _| c.compress(&json)).unwrap_or(json)
+    let compressed = COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(1)?);
+        }
+        match slot.as_mut() {
+            Some(c) => c.compress(&json),
+            None => Err(io::Error::other("no compressor")),
+        }
+    });
+    compressed.unwrap_or(json)
 }
 
 fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
-    let size = zstd::zstd_safe::get_frame_content_size(blob)
-        .ok()
-        .flatten()
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n <= MAX_EVIDENCE)
-        .unwrap_or(MAX_EVIDENCE);
-    let json = with_codec(|_, d| d.decompress(blob, size)).map_err(|e| e.to_string())?;
+    let json = lantern_ingest::decompress_bounded(blob, MAX_EVIDENCE).map_err(|e| e.to_string())?;
     serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 

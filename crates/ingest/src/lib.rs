@@ -30,22 +30,22 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Decompresses a stored raw record into a buffer of its stated size (stored frames state it;
-/// a frame that does not is allowed up to [`MAX_STORED_RAW`]).
-fn decompress_stored(raw_zstd: &[u8]) -> std::io::Result<Vec<u8>> {
-    let stated = zstd::zstd_safe::get_frame_content_size(raw_zstd)
+/// Decompresses a zstd frame into a buffer of its stated size, refusing more than `max` bytes
+/// (a frame that states no size is allowed up to `max`). One context per thread, reused.
+pub fn decompress_bounded(compressed: &[u8], max: usize) -> std::io::Result<Vec<u8>> {
+    let stated = zstd::zstd_safe::get_frame_content_size(compressed)
         .ok()
         .flatten()
         .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n <= MAX_STORED_RAW);
-    let capacity = stated.unwrap_or(MAX_STORED_RAW);
+        .filter(|&n| n <= max);
+    let capacity = stated.unwrap_or(max);
     DECOMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             *slot = Some(zstd::bulk::Decompressor::new()?);
         }
         match slot.as_mut() {
-            Some(d) => d.decompress(raw_zstd, capacity),
+            Some(d) => d.decompress(compressed, capacity),
             None => Err(std::io::Error::other("no decompressor")),
         }
     })
@@ -57,7 +57,7 @@ pub fn decode_stored(
     format: &str,
     raw_zstd: &[u8],
 ) -> Result<lantern_core::Capture, lantern_core::CaptureError> {
-    let raw = decompress_stored(raw_zstd).map_err(|e| {
+    let raw = decompress_bounded(raw_zstd, MAX_STORED_RAW).map_err(|e| {
         lantern_core::CaptureError::new("raw", format!("stored record does not decompress: {e}"))
     })?;
     match format {

@@ -341,8 +341,8 @@ fn text_links(
     pairs.into_iter().collect()
 }
 
-/// Estimated Jaccard similarity of two MinHash signatures.
-fn similarity(a: &[u32], b: &[u32]) -> f64 {
+/// Estimated Jaccard similarity of two MinHash signatures (0 when their lengths differ).
+pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
     if a.len() != b.len() || a.is_empty() {
         return 0.0;
     }

@@ -15,10 +15,7 @@ use crate::analysis::{CaptureRow, ListingRow, RecordKey, RecordKind};
 use crate::error::{Result, StoreError};
 use crate::model::StoredRaw;
 use crate::sqlite::ts;
-
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Writer { context, source }
-}
+use crate::sqlite_writer::db;
 
 /// A read-only connection to the store's file.
 fn open(path: &Path) -> Result<Connection> {

@@ -45,7 +45,7 @@ const WIDEN_CAPTURE: &str =
     "UPDATE captures SET first_captured_at = ?2, last_captured_at = ?3 WHERE id = ?1";
 
 /// Adds context to a rusqlite error.
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+pub(crate) fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |source| StoreError::Writer { context, source }
 }
 
