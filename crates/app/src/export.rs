@@ -65,7 +65,7 @@ pub async fn freshness(store: &Store) -> Result<Freshness, StoreError> {
 /// returns how many. The evaluator reads the analysis through this, as the export does.
 pub async fn for_each_advert(
     store: &Store,
-    f: &mut dyn FnMut(AdvertRecord) -> io::Result<()>,
+    f: &mut (dyn FnMut(AdvertRecord) -> io::Result<()> + Send),
 ) -> Result<u64, ExportError> {
     if !freshness(store).await?.analysed {
         return Err(ExportError::NotAnalysed);
@@ -82,7 +82,7 @@ pub async fn export(
     store: &Store,
     kind: ExportKind,
     options: ExportOptions,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<u64, ExportError> {
     if !freshness(store).await?.analysed {
         return Err(ExportError::NotAnalysed);
@@ -107,7 +107,12 @@ pub async fn export(
             lines += 1;
             Ok(())
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // A write to the output failed inside the store's callback (a closed pipe, say).
+            StoreError::Callback(io) => ExportError::Io(io),
+            other => ExportError::Store(other),
+        })?;
     out.flush()?;
     Ok(lines)
 }

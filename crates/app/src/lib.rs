@@ -1,7 +1,9 @@
 //! Lantern's use cases: the only place that combines ingest, storage and (later) analysis. The
 //! command line and the web server call these and nothing below them.
 
+pub mod accounts;
 pub mod analyse;
+pub mod auth;
 pub mod calibrate;
 pub mod demo;
 pub mod evaluate;
@@ -12,6 +14,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod plan;
 pub mod simulate;
+pub mod views;
 pub mod visit;
 
 /// Who is acting: every use case records it (the command line acts as `cli:<login>`).

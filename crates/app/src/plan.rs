@@ -23,6 +23,9 @@ pub struct PlanRequest {
     pub area: Option<String>,
     /// Leave out locations not advertised for this many days before the date.
     pub max_age_days: u64,
+    /// For a partner organisation: only these locations, each with the sanitised note it was
+    /// shared with, which replaces the analysts' reasons.
+    pub shared: Option<HashMap<String, String>>,
 }
 
 /// One stop of a route.
@@ -147,7 +150,11 @@ pub async fn plan_visits(store: &Store, request: &PlanRequest) -> Result<VisitPl
                     let here = code
                         .as_deref()
                         .is_none_or(|c| l.local_authority.as_deref() == Some(c));
-                    if open && current && here {
+                    let shared = request
+                        .shared
+                        .as_ref()
+                        .is_none_or(|m| m.contains_key(&l.location));
+                    if open && current && here && shared {
                         candidates.push(l);
                     }
                 }
@@ -161,19 +168,13 @@ pub async fn plan_visits(store: &Store, request: &PlanRequest) -> Result<VisitPl
     }
     // Reasons: a lead's cluster's; a premises' every advertising cluster's.
     let mut reasons: HashMap<String, Vec<String>> = HashMap::new();
-    store
-        .for_each_record(RecordKind::Cluster, &mut |json| {
-            if let Ok(c) = serde_json::from_str::<ClusterRecord>(json) {
-                for id in &c.locations {
-                    reasons
-                        .entry(id.clone())
-                        .or_default()
-                        .extend(c.reasons.iter().take(4).cloned());
-                }
-            }
-            Ok(())
-        })
-        .await?;
+    if let Some(shared) = &request.shared {
+        for (id, note) in shared {
+            reasons.insert(id.clone(), vec![note.clone()]);
+        }
+    } else {
+        collect_reasons(store, &mut reasons).await?;
+    }
     let stops: Vec<lantern_plan::Stop> = candidates
         .iter()
         .map(|l| lantern_plan::Stop {
@@ -222,6 +223,27 @@ pub async fn plan_visits(store: &Store, request: &PlanRequest) -> Result<VisitPl
         candidates: candidates.len(),
         routes,
     })
+}
+
+/// Every location's reasons: a lead's cluster's; a premises' every advertising cluster's.
+async fn collect_reasons(
+    store: &Store,
+    reasons: &mut HashMap<String, Vec<String>>,
+) -> Result<(), PlanError> {
+    store
+        .for_each_record(RecordKind::Cluster, &mut |json| {
+            if let Ok(c) = serde_json::from_str::<ClusterRecord>(json) {
+                for id in &c.locations {
+                    reasons
+                        .entry(id.clone())
+                        .or_default()
+                        .extend(c.reasons.iter().take(4).cloned());
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// A serialisable enum's name as the export spells it.

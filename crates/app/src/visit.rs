@@ -85,6 +85,8 @@ pub struct VisitRequest {
     pub team: Option<String>,
     /// Who records it.
     pub recorded_by: String,
+    /// Their organisation (none at the command line).
+    pub org_id: Option<i64>,
 }
 
 /// Why a visit was refused.
@@ -244,6 +246,7 @@ fn validate(
         names: names.map(str::to_owned),
         notes: req.notes.clone(),
         closes_location: req.closed,
+        org_id: req.org_id,
     })
 }
 
@@ -277,6 +280,25 @@ pub async fn record(store: &Store, req: &VisitRequest) -> Result<i64, VisitError
     Ok(store.record_visit(&visit, Some((json, digest))).await?)
 }
 
+/// The catalogue's indicators a visiting team can observe (active, observable on a visit, never
+/// nationality or the like), as `(code, wording, domain)`, for the visit form.
+pub fn observable_indicators() -> Vec<(String, String, String)> {
+    let Ok(catalogue) = Catalogue::embedded() else {
+        return Vec::new();
+    };
+    catalogue
+        .indicators()
+        .iter()
+        .filter(|i| {
+            i.status == Status::Active
+                && !SENSITIVE_CODES.contains(&i.code.as_str())
+                && i.observable_by
+                    .contains(&lantern_indicators::Observer::VisitInterview)
+        })
+        .map(|i| (i.code.clone(), i.wording.clone(), i.domain.clone()))
+        .collect()
+}
+
 /// A location's visits, oldest first.
 pub async fn list(store: &Store, location: &str) -> Result<Vec<VisitRow>, VisitError> {
     Ok(store.visits_of(location.trim()).await?)
@@ -302,6 +324,7 @@ mod tests {
             closed: false,
             team: None,
             recorded_by: "tester".into(),
+            org_id: None,
         }
     }
 

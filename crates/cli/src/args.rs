@@ -61,9 +61,17 @@ pub struct GlobalArgs {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the main job on the embedded default: ingest a bundled sample of invented captures
-    /// into the data directory and show what was stored.
-    Demo,
+    /// Run the main job on the embedded default: simulate a region's adverts, ingest, analyse,
+    /// score against the truth, plan visits, then serve the web application with a one-time
+    /// demonstration login (Ctrl-C stops it).
+    Demo {
+        /// Stop after the analysis instead of serving the web application.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address the demonstration serves on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
     /// Store advert captures from JSONL, JSONL.gz or CSV files (shared/spec/advert-capture.md).
     ///
     /// Every valid capture is stored once per listing and content; re-ingesting a file stores
@@ -113,10 +121,91 @@ pub enum Command {
     /// Fit the risk model's weights to recorded visit outcomes (regularised logistic regression);
     /// print held-out ROC AUC before and after; write the fitted model only with --write.
     Calibrate(CalibrateArgs),
+    /// Serve the web application: new locations, premises, clusters, the visit plan, visit
+    /// records and administration, each page behind the signed-in person's role.
+    #[command(
+        after_help = "No account exists after install: add one first, e.g.\n  lantern org add --name \"West Midlands Police\" --kind POLICE\n  lantern user add --username a.analyst --org \"West Midlands Police\" --role police_analyst\nServe on loopback and put a TLS proxy in front (then pass --secure-cookies)."
+    )]
+    Serve(ServeArgs),
+    /// Organisations of the partnership (accounts belong to one).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Accounts: add, disable, enable, reset a password, list. Passwords are generated and
+    /// printed once unless --password-stdin gives one.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Safeguarding visits: record one (the location becomes visited or closed at once) or list
     /// a location's.
     #[command(subcommand)]
     Visit(VisitCommand),
+}
+
+/// How to serve.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// The server sits behind TLS: cookies become `Secure` and `__Host-`, and HSTS is sent.
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// Organisation commands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation.
+    Add {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// POLICE, LA, NHS, NGO, GLAA, OPCC, HOME_OFFICE or OTHER.
+        #[arg(long)]
+        kind: String,
+    },
+    /// List the organisations.
+    List,
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account.
+    Add {
+        /// Login name (3-64 of a-z, 0-9, . _ -).
+        #[arg(long)]
+        username: String,
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// police_analyst, outreach_worker, partner_practitioner, opcc_analyst, auditor or
+        /// administrator.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot sign in and its sessions end at once.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new password (generated unless --password-stdin); the account's sessions end.
+    Reset {
+        /// Login name.
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
 }
 
 /// Visit records.

@@ -3,6 +3,7 @@
 
 mod args;
 mod progress;
+mod web;
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
@@ -106,7 +107,23 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => run_ingest(&cli.global, &args).await,
         Command::Analyse(args) => run_analyse(&cli.global, &args).await,
         Command::Export(args) => run_export(&cli.global, &args).await,
-        Command::Demo => run_demo(&cli.global).await,
+        Command::Demo { no_serve, listen } => run_demo(&cli.global, no_serve, listen).await,
+        Command::Serve(args) => {
+            let store = open_store(&cli.global).await?;
+            web::run_serve(store, &args).await
+        }
+        Command::Org(command) => {
+            let store = open_store(&cli.global).await?;
+            let code = web::run_org(&store, command).await;
+            store.close().await;
+            code
+        }
+        Command::User(command) => {
+            let store = open_store(&cli.global).await?;
+            let code = web::run_user(&store, command).await;
+            store.close().await;
+            code
+        }
         Command::Geo(command) => run_geo(command),
         Command::Simulate(args) => run_simulate(&args),
         Command::Eval(args) => run_eval(&cli.global, &args).await,
@@ -134,6 +151,7 @@ async fn run_plan_visits(
         per_team: usize::from(args.per_team),
         area: args.area.clone(),
         max_age_days: args.max_age_days,
+        shared: None,
     };
     let plan = lantern_app::plan::plan_visits(&store, &request).await;
     store.close().await;
@@ -231,6 +249,7 @@ async fn run_visit(global: &GlobalArgs, command: VisitCommand) -> anyhow::Result
                     closed: a.closed,
                     team: a.team,
                     recorded_by: Actor::command_line().as_str().to_owned(),
+                    org_id: None,
                 };
                 lantern_app::visit::record(&store, &request)
                     .await
@@ -514,8 +533,7 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
     let kind = args.what.kind();
     let lines = match &args.out {
         None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
+            let mut out = BufWriter::new(std::io::stdout());
             match export(&store, kind, options, &mut out).await {
                 Ok(lines) => lines,
                 Err(ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -546,7 +564,11 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
     Ok(EXIT_OK)
 }
 
-async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
+async fn run_demo(
+    global: &GlobalArgs,
+    no_serve: bool,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<u8> {
     say!("Lantern demonstration: the main job on the embedded default.");
     let store = open_store(global).await?;
     say!("Store: {} ({})", store.backend(), describe_target(global));
@@ -601,6 +623,7 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
         per_team: 5,
         area: None,
         max_age_days: 14,
+        shared: None,
     };
     let plan = lantern_app::plan::plan_visits(&store, &request).await?;
     say!(
@@ -639,7 +662,17 @@ async fn run_demo(global: &GlobalArgs) -> anyhow::Result<u8> {
          `lantern geo find-in-text \"...\"` finds places; `lantern --help` for more."
     );
     let _ = std::io::stdout().flush();
-    store.close().await;
+    if no_serve {
+        store.close().await;
+        return Ok(code);
+    }
+    let (user, password) = web::demo_login(&store).await?;
+    say!(
+        "\nThe web application: sign in as {user} with the one-time password {password} \
+         (a new one is made each time the demonstration starts)."
+    );
+    let _ = std::io::stdout().flush();
+    web::serve(store, listen, false).await?;
     Ok(code)
 }
 

@@ -472,7 +472,7 @@ fn export_writes_every_field_of_the_spec() {
 #[test]
 fn demo_runs_twice_and_stores_once() {
     let db = TestDb::sqlite();
-    let first = run(&db, &["demo"]);
+    let first = run(&db, &["demo", "--no-serve"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let out = text(&first.stdout);
     assert!(out.contains("The store now holds 400 listing(s)"), "{out}");
@@ -481,10 +481,49 @@ fn demo_runs_twice_and_stores_once() {
         out.contains("baseline: exact phone match"),
         "the demo scores itself: {out}"
     );
-    let second = run(&db, &["demo"]);
+    let second = run(&db, &["demo", "--no-serve"]);
     let out = text(&second.stdout);
     assert!(out.contains("nothing new"), "{out}");
     assert!(out.contains("The store now holds 400 listing(s)"), "{out}");
+
+    // Without --no-serve it serves the web application with a one-time login.
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .env_remove("LANTERN_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(db.data_dir())
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut login, mut address) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("one-time password") {
+            login = Some(line.clone());
+        }
+        if let Some(rest) = line.strip_prefix("Lantern is serving on http://") {
+            address = rest.split('/').next().map(str::to_owned);
+            break;
+        }
+    }
+    let login = login.expect("a one-time login is printed");
+    assert!(login.contains("sign in as demo.analyst"), "{login}");
+    let address = address.expect("the address is printed");
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        format!("GET /login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("Sign in"), "{response}");
 }
 
 /// Kills `lantern ingest` part-way through a large file, re-runs it, and checks the store holds

@@ -488,6 +488,28 @@ impl Gazetteer {
         self.boroughs[borough as usize].area.clone()
     }
 
+    /// Every borough's outline, for drawing maps.
+    pub fn borough_outlines(&self) -> Vec<(&AreaRef, &Polygon)> {
+        self.boroughs
+            .iter()
+            .map(|b| (&b.area, &b.polygon))
+            .collect()
+    }
+
+    /// Every ward's outline with its borough's code, for drawing maps.
+    pub fn ward_outlines(&self) -> Vec<(&AreaRef, &str, &Polygon)> {
+        self.wards
+            .iter()
+            .map(|w| {
+                let borough = self
+                    .boroughs
+                    .get(usize::from(w.borough))
+                    .map_or("", |b| b.area.code.as_str());
+                (&w.area, borough, &w.polygon)
+            })
+            .collect()
+    }
+
     /// The borough and ward containing a point, by point-in-polygon; `None` outside the seven
     /// boroughs.
     pub fn locate(&self, point: LatLon) -> Option<(AreaRef, Option<AreaRef>)> {

@@ -27,6 +27,11 @@ impl Polygon {
         Some(Self { rings, bbox })
     }
 
+    /// The rings, exterior first, as `(longitude, latitude)` pairs (for drawing).
+    pub fn rings(&self) -> &[Vec<(f64, f64)>] {
+        &self.rings
+    }
+
     /// Whether the point lies inside (even-odd rule over all rings, so holes are outside).
     pub fn contains(&self, p: LatLon) -> bool {
         let (x, y) = (p.lon, p.lat);

@@ -160,7 +160,7 @@ pub trait AnalysisStore {
     async fn for_each_record(
         &self,
         kind: RecordKind,
-        f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+        f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
     ) -> Result<u64>;
 }
 
@@ -321,7 +321,7 @@ macro_rules! analysis_store_impl {
             async fn for_each_record(
                 &self,
                 kind: $crate::analysis::RecordKind,
-                f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+                f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
             ) -> Result<u64> {
                 let mut rows = sqlx::query($crate::analysis::RECORDS_OF_KIND)
                     .bind(kind.as_str())

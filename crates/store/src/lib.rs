@@ -6,6 +6,7 @@
 //! is written in one transaction, so a crash leaves whole batches or nothing; migrations are
 //! never edited after they land, and both backends carry the same list.
 
+pub mod accounts;
 pub mod analysis;
 pub mod error;
 pub mod migrations;
@@ -20,8 +21,11 @@ pub mod visits;
 
 use std::path::PathBuf;
 
-use lantern_core::ValidCapture;
+use lantern_core::{Timestamp, ValidCapture};
 
+pub use accounts::{
+    AccountStore, LocationShare, NewSession, NewUser, OrganisationRow, SessionRow, UserRow,
+};
 pub use analysis::{
     AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, ListingRow, RecordKey, RecordKind,
     SaveOutcome, StoredRecord,
@@ -259,7 +263,7 @@ impl AnalysisStore for Store {
     async fn for_each_record(
         &self,
         kind: RecordKind,
-        f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+        f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
     ) -> Result<u64> {
         delegate!(self, s => s.for_each_record(kind, f).await)
     }
@@ -280,6 +284,71 @@ impl VisitStore for Store {
     }
     async fn visit_outcomes(&self) -> Result<Vec<(String, String)>> {
         delegate!(self, s => s.visit_outcomes().await)
+    }
+    async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>> {
+        delegate!(self, s => s.cluster_records(cluster).await)
+    }
+}
+
+impl AccountStore for Store {
+    async fn add_organisation(&self, name: &str, kind: &str, at: Timestamp) -> Result<i64> {
+        delegate!(self, s => s.add_organisation(name, kind, at).await)
+    }
+    async fn organisations(&self) -> Result<Vec<OrganisationRow>> {
+        delegate!(self, s => s.organisations().await)
+    }
+    async fn add_user(&self, user: &NewUser) -> Result<i64> {
+        delegate!(self, s => s.add_user(user).await)
+    }
+    async fn user(&self, username: &str) -> Result<Option<UserRow>> {
+        delegate!(self, s => s.user(username).await)
+    }
+    async fn users(&self) -> Result<Vec<UserRow>> {
+        delegate!(self, s => s.users().await)
+    }
+    async fn set_active(&self, username: &str, active: bool) -> Result<bool> {
+        delegate!(self, s => s.set_active(username, active).await)
+    }
+    async fn set_password(&self, username: &str, hash: &str, at: Timestamp) -> Result<bool> {
+        delegate!(self, s => s.set_password(username, hash, at).await)
+    }
+    async fn open_session(&self, session: &NewSession) -> Result<()> {
+        delegate!(self, s => s.open_session(session).await)
+    }
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
+        delegate!(self, s => s.session(token_hash).await)
+    }
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> Result<()> {
+        delegate!(self, s => s.touch_session(token_hash, at).await)
+    }
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        delegate!(self, s => s.end_session(token_hash).await)
+    }
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<()> {
+        delegate!(self, s => s.record_login_failure(username, address, at, forget_before).await)
+    }
+    async fn login_failures_since(
+        &self,
+        username: &str,
+        address: &str,
+        since: Timestamp,
+    ) -> Result<(u64, u64)> {
+        delegate!(self, s => s.login_failures_since(username, address, since).await)
+    }
+    async fn share_location(&self, share: &LocationShare) -> Result<()> {
+        delegate!(self, s => s.share_location(share).await)
+    }
+    async fn shares_of_location(&self, location_id: &str) -> Result<Vec<LocationShare>> {
+        delegate!(self, s => s.shares_of_location(location_id).await)
+    }
+    async fn shares_with(&self, org_id: i64) -> Result<Vec<LocationShare>> {
+        delegate!(self, s => s.shares_with(org_id).await)
     }
 }
 

@@ -23,6 +23,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "visits",
         include_str!("../migrations/sqlite/0003_visits.sql"),
     ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/sqlite/0004_accounts.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -41,6 +46,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "visits",
         include_str!("../migrations/postgres/0003_visits.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/postgres/0004_accounts.sql"),
     ),
 ];
 

@@ -333,7 +333,14 @@ crate::analysis::analysis_store_impl!(
     ts
 );
 
-crate::visits::visit_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);
+crate::visits::visit_store_impl!(
+    PostgresStore,
+    |t: Timestamp| t.as_datetime(),
+    ts,
+    crate::visits::CLUSTER_RECORDS_POSTGRES
+);
+
+crate::accounts::account_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);
 
 /// Bulk reads of the analysis, through sqlx.
 impl PostgresStore {

@@ -354,7 +354,14 @@ crate::analysis::analysis_store_impl!(
     ts
 );
 
-crate::visits::visit_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);
+crate::visits::visit_store_impl!(
+    SqliteStore,
+    |t: Timestamp| t.to_storage_text(),
+    ts,
+    crate::visits::CLUSTER_RECORDS_SQLITE
+);
+
+crate::accounts::account_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);
 
 /// Bulk reads of the analysis, through rusqlite (module `sqlite_reader`). They block the calling
 /// thread (telling a multi-threaded runtime so) and are `async` only to share the analysis

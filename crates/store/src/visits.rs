@@ -4,6 +4,7 @@
 
 use lantern_core::Timestamp;
 
+use crate::analysis::RecordKind;
 use crate::error::Result;
 
 /// A visit to record.
@@ -39,6 +40,8 @@ pub struct NewVisit {
     pub notes: Option<String>,
     /// The premises are no longer in use.
     pub closes_location: bool,
+    /// The organisation of the person who recorded it (none for the command line).
+    pub org_id: Option<i64>,
 }
 
 /// A stored visit.
@@ -75,14 +78,24 @@ pub trait VisitStore {
     async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>>;
     /// Every visit's location and outcome code, by location then time.
     async fn visit_outcomes(&self) -> Result<Vec<(String, String)>>;
+    /// The records that name `cluster` (the cluster's own, its adverts, its leads), each with
+    /// its kind, in export order; found through an index, not a scan.
+    async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>>;
 }
+
+/// [`VisitStore::cluster_records`] on SQLite (uses the index `analysis_records_by_cluster`).
+pub(crate) const CLUSTER_RECORDS_SQLITE: &str = "SELECT kind, record FROM analysis_records \
+     WHERE kind = $1 AND json_extract(record, '$.cluster') = $2 ORDER BY sort_a, sort_b";
+/// [`VisitStore::cluster_records`] on PostgreSQL (uses the index `analysis_records_by_cluster`).
+pub(crate) const CLUSTER_RECORDS_POSTGRES: &str = "SELECT kind, record FROM analysis_records \
+     WHERE kind = $1 AND ((record::jsonb) ->> 'cluster') = $2 ORDER BY sort_a, sort_b";
 
 pub(crate) const LOCATION_RECORD: &str =
     "SELECT record FROM analysis_records WHERE kind = 'location' AND sort_a = $1 AND sort_b = ''";
 pub(crate) const INSERT_VISIT: &str = "INSERT INTO visits (location_id, visited_at, recorded_at, \
      recorded_by, team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, \
-     consent_recorded, names, notes, closes_location) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+     consent_recorded, names, notes, closes_location, org_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
 pub(crate) const PATCH_LOCATION: &str = "UPDATE analysis_records SET record = $1, digest = $2 \
      WHERE kind = 'location' AND sort_a = $3 AND sort_b = ''";
 pub(crate) const VISIT_ORDER: &str = "SELECT location_id, closes_location FROM visits \
@@ -91,7 +104,8 @@ pub(crate) const VISIT_OUTCOMES: &str =
     "SELECT location_id, outcome FROM visits ORDER BY location_id, visited_at, id";
 pub(crate) const VISITS_OF: &str = "SELECT id, location_id, visited_at, recorded_at, recorded_by, \
      team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, consent_recorded, \
-     names, notes, closes_location FROM visits WHERE location_id = $1 ORDER BY visited_at, id";
+     names, notes, closes_location, org_id FROM visits WHERE location_id = $1 \
+     ORDER BY visited_at, id";
 
 /// Folds visit rows (ordered by location, then time) into summaries.
 pub(crate) fn summarise(rows: impl IntoIterator<Item = (String, bool)>) -> Vec<LocationVisits> {
@@ -114,8 +128,29 @@ pub(crate) fn summarise(rows: impl IntoIterator<Item = (String, bool)>) -> Vec<L
 
 /// Implements [`VisitStore`] for a backend (`$ts_in`/`$ts_out`: its timestamp conversions).
 macro_rules! visit_store_impl {
-    ($store:ty, $ts_in:expr, $ts_out:expr) => {
+    ($store:ty, $ts_in:expr, $ts_out:expr, $cluster_records:expr) => {
         impl $crate::visits::VisitStore for $store {
+            async fn cluster_records(
+                &self,
+                cluster: &str,
+            ) -> Result<Vec<($crate::analysis::RecordKind, String)>> {
+                let mut out = Vec::new();
+                for kind in [
+                    $crate::analysis::RecordKind::Cluster,
+                    $crate::analysis::RecordKind::Advert,
+                    $crate::analysis::RecordKind::Location,
+                ] {
+                    let rows = sqlx::query($cluster_records)
+                        .bind(kind.as_str())
+                        .bind(cluster)
+                        .fetch_all(&self.pool)
+                        .await
+                        .context("reading a cluster's records")?;
+                    out.extend(rows.iter().map(|r| (kind, r.get::<String, _>(1))));
+                }
+                Ok(out)
+            }
+
             async fn location_record(&self, location_id: &str) -> Result<Option<String>> {
                 let row = sqlx::query($crate::visits::LOCATION_RECORD)
                     .bind(location_id)
@@ -152,6 +187,7 @@ macro_rules! visit_store_impl {
                     .bind(&visit.names)
                     .bind(&visit.notes)
                     .bind(visit.closes_location)
+                    .bind(visit.org_id)
                     .fetch_one(&mut *tx)
                     .await
                     .context("recording a visit")?;
@@ -217,6 +253,7 @@ macro_rules! visit_store_impl {
                                 names: r.get(13),
                                 notes: r.get(14),
                                 closes_location: r.get(15),
+                                org_id: r.get(16),
                             },
                         })
                     })

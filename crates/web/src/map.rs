@@ -1,0 +1,148 @@
+//! Maps drawn offline as SVG from the bundled borough outlines: no tiles, no network. Points are
+//! drawn one by one up to a limit, then gathered into grid cells with a count.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use lantern_geo::Gazetteer;
+use maud::{Markup, PreEscaped, html};
+
+/// Width of the drawing, SVG units.
+const WIDTH: f64 = 800.0;
+/// Above this many points, nearby points are gathered into one marker.
+const MAX_POINTS: usize = 300;
+
+/// One thing to mark.
+pub struct Marker {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Shown on hover and to screen readers.
+    pub label: String,
+    /// Where a click goes, if anywhere.
+    pub href: Option<String>,
+    /// CSS class (the band: `high`, `medium`, `low`).
+    pub class: &'static str,
+}
+
+/// Projects longitude and latitude onto the drawing (equirectangular at the region's latitude).
+struct Frame {
+    west: f64,
+    north: f64,
+    scale_x: f64,
+    scale_y: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn of_region(g: &Gazetteer) -> Self {
+        let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (_, poly) in g.borough_outlines() {
+            for ring in poly.rings() {
+                for &(lon, lat) in ring {
+                    west = west.min(lon);
+                    east = east.max(lon);
+                    south = south.min(lat);
+                    north = north.max(lat);
+                }
+            }
+        }
+        if west >= east || south >= north {
+            (west, east, south, north) = (-2.3, -1.4, 52.3, 52.7);
+        }
+        let k = ((south + north) / 2.0).to_radians().cos();
+        let scale_x = WIDTH / (east - west);
+        let scale_y = scale_x / k;
+        Self {
+            west,
+            north,
+            scale_x,
+            scale_y,
+            height: (north - south) * scale_y,
+        }
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            (lon - self.west) * self.scale_x,
+            (self.north - lat) * self.scale_y,
+        )
+    }
+}
+
+/// The outlines as one SVG path per borough, with its name as a title.
+fn outlines(g: &Gazetteer, frame: &Frame) -> String {
+    let mut out = String::new();
+    for (area, poly) in g.borough_outlines() {
+        let mut d = String::new();
+        for ring in poly.rings() {
+            for (i, &(lon, lat)) in ring.iter().enumerate() {
+                let (x, y) = frame.xy(lon, lat);
+                let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+            }
+            d.push('Z');
+        }
+        let name = maud::html! { (area.name) }.into_string();
+        let _ = write!(
+            out,
+            r#"<path class="borough" d="{d}"><title>{name}</title></path>"#
+        );
+    }
+    out
+}
+
+/// A map of the region with `markers`; `caption` describes it for people who cannot see it.
+pub fn region_map(markers: &[Marker], caption: &str) -> Markup {
+    let Ok(g) = Gazetteer::embedded() else {
+        return html! { p.muted { "The map cannot be drawn: the bundled geography did not load." } };
+    };
+    let frame = Frame::of_region(g);
+    let shapes = outlines(g, &frame);
+    let height = frame.height.ceil();
+    html! {
+        figure.map {
+            svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(caption) {
+                (PreEscaped(shapes))
+                @if markers.len() <= MAX_POINTS {
+                    @for m in markers {
+                        @let (x, y) = frame.xy(m.lon, m.lat);
+                        @if let Some(href) = &m.href {
+                            a href=(href) {
+                                circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" { title { (m.label) } }
+                            }
+                        } @else {
+                            circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" { title { (m.label) } }
+                        }
+                    }
+                } @else {
+                    @for ((cx, cy), (n, high)) in gathered(markers, &frame) {
+                        circle class=(if high { "high" } else { "medium" }) cx=(format!("{cx:.1}")) cy=(format!("{cy:.1}")) r=(format!("{:.1}", 6.0 + (n as f64).sqrt() * 2.0)) {
+                            title { (n) " locations" }
+                        }
+                        text class="count" x=(format!("{cx:.1}")) y=(format!("{:.1}", cy + 4.0)) { (n) }
+                    }
+                }
+            }
+            figcaption { (caption) }
+        }
+    }
+}
+
+/// Markers gathered into 40-unit cells: centre of each cell's points, how many, any high.
+fn gathered(markers: &[Marker], frame: &Frame) -> Vec<((f64, f64), (usize, bool))> {
+    let mut cells: BTreeMap<(i64, i64), (f64, f64, usize, bool)> = BTreeMap::new();
+    for m in markers {
+        let (x, y) = frame.xy(m.lon, m.lat);
+        let key = ((x / 40.0).floor() as i64, (y / 40.0).floor() as i64);
+        let c = cells.entry(key).or_insert((0.0, 0.0, 0, false));
+        c.0 += x;
+        c.1 += y;
+        c.2 += 1;
+        c.3 |= m.class == "high";
+    }
+    cells
+        .into_values()
+        .map(|(sx, sy, n, high)| ((sx / n as f64, sy / n as f64), (n, high)))
+        .collect()
+}

@@ -1,0 +1,693 @@
+//! The web application's security properties, against the real server on both backends: the
+//! route table, headers, CSRF and origin checks, the login rate limit, session lifetimes, the
+//! authorisation matrix, marker leaks and escaping of hostile text.
+
+mod support;
+
+use lantern_access::Role;
+use lantern_web::routes::{RULES, routed};
+use support::{CANARY_SHARE, CANARY_VISIT, PASSWORD, PEOPLE, TestApp, XSS, apps, hidden};
+
+#[test]
+fn every_route_has_a_rule_and_every_rule_a_route() {
+    let routes = routed();
+    for (method, path) in &routes {
+        assert!(
+            lantern_web::routes::rule(method, path).is_some(),
+            "{method} {path} has no rule in RULES"
+        );
+    }
+    for r in RULES {
+        assert!(
+            routes.contains(&(r.method, r.path)),
+            "rule {} {} names no route",
+            r.method,
+            r.path
+        );
+    }
+    let public: Vec<_> = RULES
+        .iter()
+        .filter(|r| r.is_public())
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        public,
+        ["/login", "/login", "/static/lantern.css"],
+        "only these are public"
+    );
+}
+
+fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn check_headers(res: &reqwest::Response, data: bool) {
+    let csp = header(res, "content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(header(res, "x-content-type-options"), "nosniff");
+    assert_eq!(header(res, "referrer-policy"), "same-origin");
+    if data {
+        assert_eq!(header(res, "cache-control"), "no-store");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_headers_on_every_kind_of_response() {
+    for app in apps("web security headers").await {
+        let anon = app.client();
+        let login = anon.get(app.url("/login")).send().await.unwrap();
+        check_headers(&login, true);
+        assert_eq!(header(&login, "content-type"), "text/html; charset=utf-8");
+        let cookie = header(&login, "set-cookie").to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let redirect = anon.get(app.url("/locations")).send().await.unwrap();
+        assert_eq!(redirect.status(), 303);
+        check_headers(&redirect, true);
+        let missing = anon.get(app.url("/nowhere")).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+        check_headers(&missing, true);
+        let analyst = app.signed_in("analyst").await;
+        let page = analyst
+            .get(app.url("/locations?all=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{}", app.backend);
+        check_headers(&page, true);
+        let css = anon
+            .get(app.url("/static/lantern.css"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+        check_headers(&css, false);
+    }
+}
+
+/// A form for each POST route that would succeed with a valid token.
+fn valid_form(app: &TestApp, path: &str, n: usize) -> (String, Vec<(String, String)>) {
+    let f = |pairs: &[(&str, String)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    };
+    match path {
+        "/login" => (
+            "/login".into(),
+            f(&[
+                ("username", "analyst".into()),
+                ("password", PASSWORD.into()),
+            ]),
+        ),
+        "/logout" => ("/logout".into(), Vec::new()),
+        "/locations/{id}/share" => (
+            format!("/locations/{}/share", app.location_none),
+            f(&[("org", "5".into()), ("note", "please look".into())]),
+        ),
+        "/locations/{id}/visit" => (
+            format!("/locations/{}/visit", app.location_b),
+            f(&[
+                ("purpose", "safeguarding".into()),
+                ("outcome", "NO_ANSWER".into()),
+            ]),
+        ),
+        "/admin/organisations" => (
+            "/admin/organisations".into(),
+            f(&[("name", format!("Org {n}")), ("kind", "NGO".into())]),
+        ),
+        "/admin/users" => (
+            "/admin/users".into(),
+            f(&[
+                ("username", format!("new.{n}")),
+                ("organisation", "Council E".into()),
+                ("role", "partner_practitioner".into()),
+                ("password", PASSWORD.into()),
+            ]),
+        ),
+        "/admin/users/{name}/disable" => ("/admin/users/partner.b/disable".into(), Vec::new()),
+        "/admin/users/{name}/enable" => ("/admin/users/partner.b/enable".into(), Vec::new()),
+        other => panic!("no form for {other}: add one"),
+    }
+}
+
+async fn visit_count(app: &TestApp) -> usize {
+    use lantern_store::VisitStore;
+    app.store.visit_outcomes().await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_post_needs_the_csrf_token_and_our_origin() {
+    for app in apps("web CSRF").await {
+        let admin = app.signed_in("admin").await;
+        let analyst = app.signed_in("analyst").await;
+        let before = visit_count(&app).await;
+        for (n, rule) in RULES.iter().filter(|r| r.method == "POST").enumerate() {
+            let client = if rule.path.starts_with("/admin") {
+                &admin
+            } else {
+                &analyst
+            };
+            let (path, form) = valid_form(&app, rule.path, n);
+            // No token at all.
+            let res = client
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status(),
+                403,
+                "{} without a token ({})",
+                rule.path,
+                app.backend
+            );
+            // A wrong token.
+            let mut wrong = form.clone();
+            wrong.push(("csrf".into(), "not-the-token".into()));
+            let res = client
+                .post(app.url(&path))
+                .form(&wrong)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{} with a wrong token", rule.path);
+            // The right token from another origin.
+            if rule.path != "/login" {
+                let mut right = form.clone();
+                right.push(("csrf".into(), app.csrf(client).await));
+                let res = client
+                    .post(app.url(&path))
+                    .header("origin", "https://evil.example")
+                    .form(&right)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 403, "{} from another origin", rule.path);
+            }
+        }
+        assert_eq!(
+            visit_count(&app).await,
+            before,
+            "refused requests changed nothing"
+        );
+        // Still signed in: the refused sign-out did nothing.
+        let res = analyst.get(app.url("/")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_failures_refuse_the_eleventh_per_account_and_per_address() {
+    for app in apps("web login rate limit").await {
+        let c = app.client();
+        for i in 0..10 {
+            assert_eq!(
+                app.login(&c, "analyst", "wrong password!").await,
+                401,
+                "failure {i}"
+            );
+        }
+        // The eleventh within five minutes is refused even with the right password.
+        assert_eq!(app.login(&c, "analyst", PASSWORD).await, 429);
+        // Unknown accounts answer the same way.
+        let unknown = app.client();
+        assert_eq!(
+            app.login(&unknown, "nobody.here", "wrong password!").await,
+            429,
+            "address limit"
+        );
+        app.advance(6 * 60);
+        assert_eq!(
+            app.login(&c, "analyst", PASSWORD).await,
+            303,
+            "after five minutes"
+        );
+        // Per address: ten failures spread over names, then a right password for another.
+        let c = app.client();
+        for i in 0..10 {
+            let status = app
+                .login(&c, &format!("nobody{i}"), "wrong password!")
+                .await;
+            assert_eq!(
+                status, 401,
+                "unknown account {i} answers like a wrong password"
+            );
+        }
+        assert_eq!(app.login(&c, "admin", PASSWORD).await, 429);
+        app.advance(6 * 60);
+        assert_eq!(app.login(&c, "admin", PASSWORD).await, 303);
+    }
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("lantern_session="))
+        .map(|c| {
+            c["lantern_session=".len()..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_are_new_at_login_and_end_when_they_should() {
+    for app in apps("web sessions").await {
+        // A new token at every login, whatever cookie came in (fixation).
+        let raw = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = raw.get(app.url("/login")).send().await.unwrap();
+        let login_cookie = page
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let token = hidden(&page.text().await.unwrap(), "csrf").unwrap();
+        let res = raw
+            .post(app.url("/login"))
+            .header(
+                "cookie",
+                format!("{login_cookie}; lantern_session=attacker-chosen"),
+            )
+            .form(&[
+                ("csrf", token.as_str()),
+                ("username", "analyst"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let session = session_cookie(&res).expect("a session cookie");
+        assert_ne!(session, "attacker-chosen");
+        assert!(session.len() >= 43, "256-bit token");
+        let with = |t: &str| format!("lantern_session={t}");
+        let get = |t: String| {
+            let raw = raw.clone();
+            let url = app.url("/locations");
+            async move {
+                raw.get(url)
+                    .header("cookie", t)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(get(with(&session)).await, 200);
+        // Idle for 31 minutes: gone.
+        app.advance(31 * 60);
+        assert_eq!(get(with(&session)).await, 303, "idle limit");
+
+        // Used every 25 minutes, it still ends at 12 hours.
+        let client = app.signed_in("analyst").await;
+        for _ in 0..28 {
+            app.advance(25 * 60);
+            let status = client.get(app.url("/")).send().await.unwrap().status();
+            assert_eq!(status, 200);
+        }
+        app.advance(25 * 60);
+        assert_eq!(
+            client.get(app.url("/")).send().await.unwrap().status(),
+            303,
+            "12-hour limit"
+        );
+
+        // Sign-out ends the session in the store: the old token no longer works.
+        let page = raw.get(app.url("/login")).send().await.unwrap();
+        let login_cookie = page
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let token = hidden(&page.text().await.unwrap(), "csrf").unwrap();
+        let res = raw
+            .post(app.url("/login"))
+            .header("cookie", login_cookie)
+            .form(&[
+                ("csrf", token.as_str()),
+                ("username", "outreach.b"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let old = session_cookie(&res).unwrap();
+        let html = raw
+            .get(app.url("/"))
+            .header("cookie", with(&old))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&html, "csrf").unwrap();
+        let out = raw
+            .post(app.url("/logout"))
+            .header("cookie", with(&old))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        assert_eq!(get(with(&old)).await, 303, "signed out");
+
+        // Disabling an account ends its sessions at once.
+        let partner = app.signed_in("partner.b").await;
+        assert_eq!(
+            partner.get(app.url("/")).send().await.unwrap().status(),
+            200
+        );
+        let admin = app.signed_in("admin").await;
+        let csrf = app.csrf(&admin).await;
+        let res = admin
+            .post(app.url("/admin/users/partner.b/disable"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            partner.get(app.url("/")).send().await.unwrap().status(),
+            303,
+            "disabled"
+        );
+        assert_eq!(app.login(&app.client(), "partner.b", PASSWORD).await, 401);
+    }
+}
+
+/// An identity of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Anonymous,
+    Disabled,
+    Expired,
+    Person(&'static str),
+}
+
+fn role_of(user: &str) -> Role {
+    let (_, _, role) = PEOPLE.iter().find(|(u, _, _)| *u == user).unwrap();
+    Role::parse(role).unwrap()
+}
+
+/// The status the policy expects for `who` on `rule` with its object `own` (shared with their
+/// organisation) or not. Written out from domain-uk.md §8.3, independently of the server's code.
+fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
+    let public = matches!(path, "/login" | "/static/lantern.css");
+    let user = match who {
+        Who::Person(u) => u,
+        _ if public => return if method == "POST" { 401 } else { 200 },
+        _ => return 303,
+    };
+    let role = role_of(user);
+    use Role::*;
+    let analyst = role == PoliceAnalyst;
+    let partner = matches!(role, OutreachWorker | PartnerPractitioner);
+    let allowed = match path {
+        "/login" | "/static/lantern.css" | "/" | "/logout" => true,
+        "/locations" | "/locations/{id}" => analyst || partner,
+        "/locations/{id}/share" | "/clusters/{id}" => analyst,
+        "/locations/{id}/visit" => analyst || role == OutreachWorker,
+        "/plan" => analyst || role == OutreachWorker,
+        "/overview" => analyst || role == OpccAnalyst,
+        "/admin" => matches!(role, Auditor | Administrator),
+        p if p.starts_with("/admin/") => role == Administrator,
+        other => panic!("no expectation for {other}"),
+    };
+    if !allowed {
+        return 403;
+    }
+    let object_route = path.contains("{id}") && path.starts_with("/locations");
+    if object_route && !analyst && !own {
+        return 404;
+    }
+    match (method, path) {
+        ("GET", "/login") => 303, // already signed in: sent on
+        ("GET", _) => 200,
+        ("POST", "/login") => 303,
+        _ => 303,
+    }
+}
+
+fn concrete(app: &TestApp, path: &str, own_location: &str) -> String {
+    path.replace("{name}", "partner.b").replace(
+        "{id}",
+        if path.starts_with("/clusters") {
+            &app.cluster
+        } else {
+            own_location
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn authorisation_matrix_every_route_every_identity_own_and_other_objects() {
+    for app in apps("web authorisation matrix").await {
+        let mut deviations = Vec::new();
+        let mut cells = 0;
+        let mut identities: Vec<(Who, reqwest::Client)> = vec![(Who::Anonymous, app.client())];
+        for (user, _, _) in PEOPLE.iter().filter(|(u, _, _)| *u != "gone") {
+            identities.push((Who::Person(user), app.signed_in(user).await));
+        }
+        // Disabled: signed in, then the account is disabled. Expired: idle past the limit.
+        let disabled = app.signed_in("outreach.c").await;
+        let expired = app.signed_in("partner.b").await;
+        for (who, client) in &identities {
+            let org = match who {
+                Who::Person(u) => PEOPLE.iter().find(|(x, _, _)| x == u).unwrap().1,
+                _ => "",
+            };
+            for rule in RULES {
+                for own in [true, false] {
+                    // B's people own location_b; C's own location_c; others own nothing shared.
+                    let location = match (org, own) {
+                        ("Charity B", true) => &app.location_b,
+                        ("Charity C", true) => &app.location_c,
+                        ("Charity B", false) => &app.location_c,
+                        ("Charity C", false) => &app.location_b,
+                        (_, true) => &app.location_b,
+                        (_, false) => &app.location_c,
+                    };
+                    let own = own && matches!(org, "Charity B" | "Charity C");
+                    if rule.path == "/logout" || (rule.path == "/login" && rule.method == "POST") {
+                        continue; // would end or replace the identity's session: tested above
+                    }
+                    let path = concrete(&app, rule.path, location);
+                    let status = if rule.method == "GET" {
+                        client
+                            .get(app.url(&path))
+                            .send()
+                            .await
+                            .unwrap()
+                            .status()
+                            .as_u16()
+                    } else {
+                        let (_, mut form) = valid_form(&app, rule.path, cells);
+                        let csrf = if matches!(who, Who::Person(_)) {
+                            app.csrf(client).await
+                        } else {
+                            String::new()
+                        };
+                        form.push(("csrf".into(), csrf));
+                        client
+                            .post(app.url(&path))
+                            .form(&form)
+                            .send()
+                            .await
+                            .unwrap()
+                            .status()
+                            .as_u16()
+                    };
+                    cells += 1;
+                    let want = expected(*who, rule.method, rule.path, own);
+                    if status != want {
+                        deviations.push(format!(
+                            "{who:?} {} {path}: {status}, expected {want}",
+                            rule.method
+                        ));
+                    }
+                    // Keep partner.b usable for the rest of the matrix.
+                    if rule.path.ends_with("/disable") && status == 303 {
+                        lantern_app::accounts::set_active(
+                            &app.store,
+                            &lantern_app::accounts::operator(),
+                            "partner.b",
+                            true,
+                        )
+                        .await
+                        .unwrap();
+                    }
+                }
+            }
+        }
+        lantern_app::accounts::set_active(
+            &app.store,
+            &lantern_app::accounts::operator(),
+            "outreach.c",
+            false,
+        )
+        .await
+        .unwrap();
+        app.advance(31 * 60);
+        for (who, client) in [(Who::Disabled, &disabled), (Who::Expired, &expired)] {
+            for rule in RULES.iter().filter(|r| r.method == "GET") {
+                let path = concrete(&app, rule.path, &app.location_c);
+                let status = client
+                    .get(app.url(&path))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                cells += 1;
+                let want = expected(who, "GET", rule.path, true);
+                if status != want {
+                    deviations.push(format!("{who:?} GET {path}: {status}, expected {want}"));
+                }
+            }
+        }
+        assert!(
+            deviations.is_empty(),
+            "{} deviation(s) of {cells} cells on {}:\n{}",
+            deviations.len(),
+            app.backend,
+            deviations.join("\n")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_organisations_markers_never_appear() {
+    for app in apps("web marker leak").await {
+        for (user, org, _) in PEOPLE.iter().filter(|(u, _, _)| *u != "gone") {
+            let client = app.signed_in(user).await;
+            let analyst = *user == "analyst";
+            for rule in RULES.iter().filter(|r| r.method == "GET") {
+                for location in [&app.location_b, &app.location_c, &app.location_none] {
+                    let path = concrete(&app, rule.path, location);
+                    for query in ["", "?all=1"] {
+                        let body = client
+                            .get(app.url(&format!("{path}{query}")))
+                            .send()
+                            .await
+                            .unwrap()
+                            .text()
+                            .await
+                            .unwrap();
+                        if *org != "Charity C" {
+                            assert!(
+                                !body.contains(CANARY_VISIT),
+                                "{user} saw C's visit on {path}"
+                            );
+                            if !analyst {
+                                assert!(
+                                    !body.contains(CANARY_SHARE),
+                                    "{user} saw C's share note on {path}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // C itself sees its own (the markers are real and reachable).
+        let c = app.signed_in("outreach.c").await;
+        let body = c
+            .get(app.url(&format!("/locations/{}", app.location_c)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            body.contains(CANARY_SHARE),
+            "C sees the note it was shared with"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_capture_text_renders_as_text() {
+    for app in apps("web XSS").await {
+        let analyst = app.signed_in("analyst").await;
+        let mut hostile_cluster = None;
+        lantern_app::export::for_each_advert(&app.store, &mut |a| {
+            if a.source == "hostile-site" {
+                hostile_cluster = Some(a.cluster);
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let cluster = hostile_cluster.expect("the hostile listings were analysed");
+        let mut pages = vec![
+            format!("/clusters/{cluster}"),
+            "/locations?all=1".into(),
+            "/plan".into(),
+        ];
+        let view = lantern_app::views::cluster(&app.store, &support_analyst(&app).await, &cluster)
+            .await
+            .unwrap();
+        pages.extend(
+            view.locations
+                .iter()
+                .map(|l| format!("/locations/{}", l.location)),
+        );
+        let mut escaped = 0;
+        for page in &pages {
+            let body = analyst
+                .get(app.url(page))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(!body.contains("<script>alert"), "raw script on {page}");
+            assert!(!body.contains("<img src=x"), "raw img on {page}");
+            escaped += body.matches("&lt;script&gt;").count();
+        }
+        assert!(escaped > 0, "the hostile text is shown, escaped ({XSS})");
+    }
+}
+
+async fn support_analyst(app: &TestApp) -> lantern_access::Principal {
+    use lantern_store::AccountStore;
+    let u = app.store.user("analyst").await.unwrap().unwrap();
+    lantern_access::Principal {
+        user_id: u.id,
+        username: u.username,
+        org_id: u.org_id,
+        org_kind: lantern_access::OrgKind::Police,
+        role: Role::PoliceAnalyst,
+    }
+}
