@@ -54,6 +54,36 @@ pub const REFERRALS: &[&str] = &[
     "HEALTH",
 ];
 
+/// An outcome code in words, for people.
+pub fn outcome_label(code: &str) -> &str {
+    match code {
+        "NO_ANSWER" => "No answer",
+        "DECLINED_ENGAGEMENT" => "Declined to engage",
+        "ENGAGED_NO_CONCERN" => "Engaged, no concern",
+        "ENGAGED_SUPPORT_ACCEPTED" => "Engaged, support accepted",
+        "CONCERN_INDICATORS_PRESENT" => "Concern: indicators present",
+        "POTENTIAL_VICTIM_IDENTIFIED" => "Potential victim identified (refer)",
+        "CHILD_IDENTIFIED" => "Child identified (child protection and NRM)",
+        "IMMEDIATE_RISK" => "Immediate risk (emergency)",
+        other => other,
+    }
+}
+
+/// A referral code in words, for people.
+pub fn referral_label(code: &str) -> &str {
+    match code {
+        "NRM" => "National Referral Mechanism (NRM)",
+        "DTN" => "Duty to Notify (adult without consent)",
+        "ADULT_SAFEGUARDING" => "Adult safeguarding",
+        "CHILDRENS_SERVICES" => "Children's services",
+        "POLICE" => "Police",
+        "EMERGENCY_SERVICES" => "Emergency services",
+        "SUPPORT_SERVICE" => "Support service",
+        "HEALTH" => "Health",
+        other => other,
+    }
+}
+
 /// A visit as asked for, before checks.
 #[derive(Debug, Clone)]
 pub struct VisitRequest {

@@ -109,6 +109,9 @@ pub async fn authorise(
             return not_signed_in(&req);
         };
         if !rule.allows(Some(session.principal.role)) {
+            if req.uri().path().starts_with("/api/") {
+                return crate::api::error(StatusCode::FORBIDDEN, "your role does not allow this");
+            }
             return pages::forbidden(Some(session));
         }
     } else if !rule.allows(role) {
@@ -146,12 +149,7 @@ pub async fn authorise(
 fn not_signed_in(req: &Request) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"error":"sign in first"}"#,
-        )
-            .into_response();
+        return crate::api::error(StatusCode::UNAUTHORIZED, "sign in first");
     }
     if req.method() == Method::GET && safe_next(path) {
         let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();

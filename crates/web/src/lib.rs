@@ -4,6 +4,7 @@
 //! the store; every state-changing request carries a CSRF token; every response carries the
 //! security headers. What a person may see of each object is decided in `lantern-app`, not here.
 
+pub mod api;
 mod guard;
 mod map;
 mod pages;

@@ -74,6 +74,7 @@ impl Frame {
 /// The outlines as one SVG path per borough, with its name as a title.
 fn outlines(g: &Gazetteer, frame: &Frame) -> String {
     let mut out = String::new();
+    let mut labels = String::new();
     for (area, poly) in g.borough_outlines() {
         let mut d = String::new();
         for ring in poly.rings() {
@@ -88,12 +89,42 @@ fn outlines(g: &Gazetteer, frame: &Frame) -> String {
             out,
             r#"<path class="borough" d="{d}"><title>{name}</title></path>"#
         );
+        if let Some(exterior) = poly.rings().first().filter(|r| !r.is_empty()) {
+            let n = exterior.len() as f64;
+            let lon = exterior.iter().map(|p| p.0).sum::<f64>() / n;
+            let lat = exterior.iter().map(|p| p.1).sum::<f64>() / n;
+            let (x, y) = frame.xy(lon, lat);
+            labels.push_str(&format!(
+                r#"<text class="borough-name" x="{x:.1}" y="{y:.1}">{name}</text>"#
+            ));
+        }
     }
+    out.push_str(&labels);
     out
 }
 
 /// A map of the region with `markers`; `caption` describes it for people who cannot see it.
 pub fn region_map(markers: &[Marker], caption: &str) -> Markup {
+    draw(markers, caption, "map")
+}
+
+/// A smaller map, for one place.
+pub fn small_map(markers: &[Marker], caption: &str) -> Markup {
+    draw(markers, caption, "map small")
+}
+
+/// The legend of the bands' colours.
+fn legend() -> Markup {
+    html! {
+        ul.legend {
+            li { span.dot.high {} " high concern" }
+            li { span.dot.medium {} " medium" }
+            li { span.dot.low {} " low" }
+        }
+    }
+}
+
+fn draw(markers: &[Marker], caption: &str, class: &str) -> Markup {
     let Ok(g) = Gazetteer::embedded() else {
         return html! { p.muted { "The map cannot be drawn: the bundled geography did not load." } };
     };
@@ -101,7 +132,7 @@ pub fn region_map(markers: &[Marker], caption: &str) -> Markup {
     let shapes = outlines(g, &frame);
     let height = frame.height.ceil();
     html! {
-        figure.map {
+        figure class=(class) {
             svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(caption) {
                 (PreEscaped(shapes))
                 @if markers.len() <= MAX_POINTS {
@@ -124,7 +155,7 @@ pub fn region_map(markers: &[Marker], caption: &str) -> Markup {
                     }
                 }
             }
-            figcaption { (caption) }
+            figcaption { (legend()) (caption) }
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::routing::{MethodRouter, get, post};
 use lantern_access::{Permission, Role};
 
 use crate::AppState;
+use crate::api;
 use crate::guard;
 use crate::pages;
 
@@ -40,119 +41,50 @@ use Permission::*;
 /// Locations: intelligence roles see all, partner roles those shared with them.
 const SEE_LOCATIONS: &[Permission] = &[ViewIntelligence, ViewSharedLeads];
 
-/// Every route of the application.
+/// A rule, briefly.
+const fn rule_of(
+    method: &'static str,
+    path: &'static str,
+    any_of: &'static [Permission],
+    purpose: &'static str,
+) -> RouteRule {
+    RouteRule {
+        method,
+        path,
+        any_of,
+        purpose,
+    }
+}
+
+/// Every route of the application: `(method, path, any of these permissions, purpose)`.
+#[rustfmt::skip]
 pub const RULES: &[RouteRule] = &[
-    RouteRule {
-        method: "GET",
-        path: "/",
-        any_of: &[SignedIn],
-        purpose: "home: what this person can do",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/login",
-        any_of: &[Public],
-        purpose: "sign-in form",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/login",
-        any_of: &[Public],
-        purpose: "sign in",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/logout",
-        any_of: &[SignedIn],
-        purpose: "sign out",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/static/lantern.css",
-        any_of: &[Public],
-        purpose: "stylesheet",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/locations",
-        any_of: SEE_LOCATIONS,
-        purpose: "new locations: map and list",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/locations/{id}",
-        any_of: SEE_LOCATIONS,
-        purpose: "a location: reasons, timeline, listings, visits",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/locations/{id}/share",
-        any_of: &[ShareLeads],
-        purpose: "share a location with a partner",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/locations/{id}/visit",
-        any_of: &[RecordVisits],
-        purpose: "visit record form",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/locations/{id}/visit",
-        any_of: &[RecordVisits],
-        purpose: "record a visit",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/clusters/{id}",
-        any_of: &[ViewIntelligence],
-        purpose: "a cluster: listings, template, identifiers, movement",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/plan",
-        any_of: &[PlanVisits],
-        purpose: "visit plan",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/overview",
-        any_of: &[ViewAggregates],
-        purpose: "regional counts, small numbers suppressed",
-    },
-    RouteRule {
-        method: "GET",
-        path: "/admin",
-        any_of: &[ViewAccounts],
-        purpose: "organisations and accounts",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/admin/organisations",
-        any_of: &[ManageAccounts],
-        purpose: "add an organisation",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/admin/users",
-        any_of: &[ManageAccounts],
-        purpose: "add an account",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/admin/users/{name}/disable",
-        any_of: &[ManageAccounts],
-        purpose: "disable an account",
-    },
-    RouteRule {
-        method: "POST",
-        path: "/admin/users/{name}/enable",
-        any_of: &[ManageAccounts],
-        purpose: "enable an account",
-    },
+    rule_of("GET", "/", &[SignedIn], "home: what this person can do"),
+    rule_of("GET", "/login", &[Public], "sign-in form"),
+    rule_of("POST", "/login", &[Public], "sign in"),
+    rule_of("POST", "/logout", &[SignedIn], "sign out"),
+    rule_of("GET", "/static/lantern.css", &[Public], "stylesheet"),
+    rule_of("GET", "/locations", SEE_LOCATIONS, "new locations: map and list"),
+    rule_of("GET", "/locations/{id}", SEE_LOCATIONS, "a location: reasons, timeline, listings, visits"),
+    rule_of("POST", "/locations/{id}/share", &[ShareLeads], "share a location with a partner"),
+    rule_of("GET", "/locations/{id}/visit", &[RecordVisits], "visit record form"),
+    rule_of("POST", "/locations/{id}/visit", &[RecordVisits], "record a visit"),
+    rule_of("GET", "/clusters/{id}", &[ViewIntelligence], "a cluster: listings, template, identifiers, movement"),
+    rule_of("GET", "/plan", &[PlanVisits], "visit plan"),
+    rule_of("GET", "/overview", &[ViewAggregates], "regional counts, small numbers suppressed"),
+    rule_of("GET", "/admin", &[ViewAccounts], "organisations and accounts"),
+    rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation"),
+    rule_of("POST", "/admin/users", &[ManageAccounts], "add an account"),
+    rule_of("POST", "/admin/users/{name}/disable", &[ManageAccounts], "disable an account"),
+    rule_of("POST", "/admin/users/{name}/enable", &[ManageAccounts], "enable an account"),
+    rule_of("GET", "/api/locations", SEE_LOCATIONS, "locations (JSON): new this week unless new=false; borough, band"),
+    rule_of("GET", "/api/locations/{id}", SEE_LOCATIONS, "a location with its clusters, shares and own visits (JSON)"),
+    rule_of("GET", "/api/clusters/{id}", &[ViewIntelligence], "a cluster with its listings and locations (JSON)"),
+    rule_of("GET", "/api/openapi.json", &[SignedIn], "this API's OpenAPI document"),
 ];
 
 /// Every route's handler.
+#[rustfmt::skip]
 fn handlers() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
         ("GET", "/", get(pages::home)),
@@ -169,22 +101,14 @@ fn handlers() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/plan", get(pages::plan)),
         ("GET", "/overview", get(pages::overview)),
         ("GET", "/admin", get(pages::admin)),
-        (
-            "POST",
-            "/admin/organisations",
-            post(pages::add_organisation),
-        ),
+        ("POST", "/admin/organisations", post(pages::add_organisation)),
         ("POST", "/admin/users", post(pages::add_user)),
-        (
-            "POST",
-            "/admin/users/{name}/disable",
-            post(pages::disable_user),
-        ),
-        (
-            "POST",
-            "/admin/users/{name}/enable",
-            post(pages::enable_user),
-        ),
+        ("POST", "/admin/users/{name}/disable", post(pages::disable_user)),
+        ("POST", "/admin/users/{name}/enable", post(pages::enable_user)),
+        ("GET", "/api/locations", get(api::locations)),
+        ("GET", "/api/locations/{id}", get(api::location)),
+        ("GET", "/api/clusters/{id}", get(api::cluster)),
+        ("GET", "/api/openapi.json", get(api::openapi)),
     ]
 }
 

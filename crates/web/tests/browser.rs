@@ -206,7 +206,7 @@ async fn a_week_of_work_in_the_browser() {
             .await
             .unwrap();
         assert!(
-            visits.contains("engaged support accepted"),
+            visits.contains("Engaged, support accepted"),
             "the visit is listed: {visits}"
         );
         assert!(visits.contains("visited"), "the location is now visited");

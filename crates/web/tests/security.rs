@@ -35,6 +35,18 @@ fn every_route_has_a_rule_and_every_rule_a_route() {
         ["/login", "/login", "/static/lantern.css"],
         "only these are public"
     );
+    // The OpenAPI document describes exactly the API's routes.
+    let doc = lantern_web::api::openapi_document();
+    let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let mut api: Vec<String> = RULES
+        .iter()
+        .filter(|r| r.path.starts_with("/api/"))
+        .map(|r| r.path.to_owned())
+        .collect();
+    documented.sort();
+    api.sort();
+    api.dedup();
+    assert_eq!(documented, api);
 }
 
 fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {
@@ -84,6 +96,25 @@ async fn security_headers_on_every_kind_of_response() {
             .unwrap();
         assert_eq!(page.status(), 200, "{}", app.backend);
         check_headers(&page, true);
+        // The API: JSON, unknown filter keys refused, 401 without a session.
+        let api = analyst
+            .get(app.url("/api/locations?new=false"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 200);
+        check_headers(&api, true);
+        let json: serde_json::Value = api.json().await.unwrap();
+        assert!(json["count"].as_u64().unwrap() > 0);
+        for bad in [
+            "/api/locations?sort=label",
+            "/api/locations?band=1%27%20OR%201=1",
+        ] {
+            let res = analyst.get(app.url(bad)).send().await.unwrap();
+            assert_eq!(res.status(), 400, "{bad}");
+        }
+        let res = anon.get(app.url("/api/locations")).send().await.unwrap();
+        assert_eq!(res.status(), 401);
         let css = anon
             .get(app.url("/static/lantern.css"))
             .send()
@@ -422,9 +453,11 @@ fn role_of(user: &str) -> Role {
 /// organisation) or not. Written out from domain-uk.md §8.3, independently of the server's code.
 fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
     let public = matches!(path, "/login" | "/static/lantern.css");
+    let api = path.starts_with("/api/");
     let user = match who {
         Who::Person(u) => u,
         _ if public => return if method == "POST" { 401 } else { 200 },
+        _ if api => return 401,
         _ => return 303,
     };
     let role = role_of(user);
@@ -433,8 +466,11 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
     let partner = matches!(role, OutreachWorker | PartnerPractitioner);
     let allowed = match path {
         "/login" | "/static/lantern.css" | "/" | "/logout" => true,
-        "/locations" | "/locations/{id}" => analyst || partner,
-        "/locations/{id}/share" | "/clusters/{id}" => analyst,
+        "/locations" | "/locations/{id}" | "/api/locations" | "/api/locations/{id}" => {
+            analyst || partner
+        }
+        "/locations/{id}/share" | "/clusters/{id}" | "/api/clusters/{id}" => analyst,
+        "/api/openapi.json" => true,
         "/locations/{id}/visit" => analyst || role == OutreachWorker,
         "/plan" => analyst || role == OutreachWorker,
         "/overview" => analyst || role == OpccAnalyst,
@@ -445,7 +481,8 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
     if !allowed {
         return 403;
     }
-    let object_route = path.contains("{id}") && path.starts_with("/locations");
+    let object_route = path.contains("{id}")
+        && (path.starts_with("/locations") || path.starts_with("/api/locations"));
     if object_route && !analyst && !own {
         return 404;
     }
@@ -460,7 +497,7 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
 fn concrete(app: &TestApp, path: &str, own_location: &str) -> String {
     path.replace("{name}", "partner.b").replace(
         "{id}",
-        if path.starts_with("/clusters") {
+        if path.contains("/clusters") {
             &app.cluster
         } else {
             own_location

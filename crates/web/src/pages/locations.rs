@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lantern_access::Permission;
 use lantern_app::plan::PlanRequest;
 use lantern_app::views::{self, Count, LocationFilter};
+use lantern_app::visit::{outcome_label, referral_label};
 use lantern_core::Timestamp;
 use lantern_core::export::{LocationKind, LocationRecord, LocationStatus, RiskBand};
 use lantern_geo::Gazetteer;
@@ -16,7 +17,7 @@ use super::layout::{csrf, page};
 use super::{server_error, signed_in, to_login, view_error};
 use crate::AppState;
 use crate::guard::Viewer;
-use crate::map::{Marker, region_map};
+use crate::map::{Marker, region_map, small_map};
 
 /// The seven boroughs as `(code, name)`.
 fn boroughs() -> Vec<(String, String)> {
@@ -214,7 +215,7 @@ pub async fn location(
         @if p.can(Permission::RecordVisits) {
             p { a.button href=(format!("/locations/{}/visit", l.location)) { "Record a visit" } }
         }
-        (region_map(&marker, &format!("{} on a map of the seven boroughs", l.label)))
+        (small_map(&marker, &format!("{} on a map of the seven boroughs", l.label)))
         @if !pageview.clusters.is_empty() {
             section {
                 h2 { "Who advertises here" }
@@ -239,8 +240,8 @@ pub async fn location(
                             tr {
                                 td { (day(v.visit.visited_at)) }
                                 td { (v.visit.purpose) }
-                                td { (v.visit.outcome.replace('_', " ").to_lowercase()) }
-                                td { (v.visit.referrals.join(", ")) }
+                                td { (outcome_label(&v.visit.outcome)) }
+                                td { (v.visit.referrals.iter().map(|r| referral_label(r)).collect::<Vec<_>>().join(", ")) }
                                 td { (v.visit.recorded_by) }
                             }
                         }

@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lantern_app::auth::Session;
 use lantern_app::views::{self, ViewError};
-use lantern_app::visit::{OUTCOMES, Purpose, REFERRALS, VisitRequest, observable_indicators};
+use lantern_app::visit::{
+    OUTCOMES, Purpose, REFERRALS, VisitRequest, observable_indicators, outcome_label,
+    referral_label,
+};
 use maud::html;
 
 use super::layout::{csrf, page_with_status};
@@ -30,12 +33,12 @@ fn form_page(session: &Session, id: &str, error: Option<&str>, status: StatusCod
             }
             label { "Outcome"
                 select name="outcome" required {
-                    @for o in OUTCOMES { option value=(o) { (o.replace('_', " ").to_lowercase()) } }
+                    @for o in OUTCOMES { option value=(o) { (outcome_label(o)) } }
                 }
             }
             fieldset {
                 legend { "Referrals made" }
-                @for r in REFERRALS { label.check { input type="checkbox" name="referral" value=(r); " " (r.replace('_', " ").to_lowercase()) } }
+                @for r in REFERRALS { label.check { input type="checkbox" name="referral" value=(r); " " (referral_label(r)) } }
             }
             details {
                 summary { "Indicators observed (" (indicators.len()) ")" }
