@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::{Area, area_of_capture};
 
-/// Version of the evidence format; evidence of another version is recomputed.
-pub const EVIDENCE_VERSION: u32 = 3;
+/// Version of the evidence format; evidence of another version is recomputed. 4: listings also
+/// get a search document (a store analysed before search existed is analysed again in full).
+pub const EVIDENCE_VERSION: u32 = 4;
 
 /// A store's capture id (increasing in ingest order).
 pub type CaptureId = i64;
@@ -77,6 +78,34 @@ pub struct ListingEvidence {
 }
 
 impl ListingEvidence {
+    /// The words a listing is found by in search: its phones (digits, international and
+    /// national), e-mails, handles, places and postcodes, indicator codes and its template (the
+    /// masked body). Built from evidence, so the index holds no more than the analysis keeps.
+    pub fn search_document(&self) -> String {
+        let mut words: Vec<String> = Vec::new();
+        for p in &self.phones {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            if let Some(national) = digits.strip_prefix("44") {
+                words.push(format!("0{national}"));
+            }
+            words.push(digits);
+        }
+        words.extend(self.emails.iter().cloned());
+        words.extend(self.handles.iter().map(|h| h.replace(':', " ")));
+        for seen in self.areas.values() {
+            words.push(seen.area.label.clone());
+            if let Some(pc) = &seen.area.postcode {
+                words.push(pc.replace(' ', ""));
+                words.push(pc.clone());
+            }
+        }
+        words.extend(self.indicators.keys().cloned());
+        if let Some((_, template)) = &self.template {
+            words.push(template.clone());
+        }
+        words.join(" ")
+    }
+
     /// The evidence of one capture.
     pub fn of_capture(
         capture: &Capture,

@@ -192,6 +192,7 @@ pub async fn analyse(
     let mut rows = Vec::new();
     let mut evidence = Vec::new();
     let mut updated: Vec<(i64, Vec<u8>)> = Vec::new();
+    let mut search: Vec<(i64, String)> = Vec::new();
     let mut decode_error: Option<String> = None;
     store
         .listings_with_evidence(&mut |mut row| {
@@ -210,6 +211,7 @@ pub async fn analyse(
             if let Some(d) = delta.remove(&row.listing_id) {
                 e.merge(d);
                 updated.push((row.listing_id, encode(&e)));
+                search.push((row.listing_id, e.search_document()));
             }
             // Nothing downstream reads stated ages yet.
             e.ages = Default::default();
@@ -272,6 +274,7 @@ pub async fn analyse(
             evidence: updated,
             write,
             delete,
+            search,
         })
         .await?;
     stages.save = mark.elapsed().as_secs_f64();

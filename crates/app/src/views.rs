@@ -444,3 +444,83 @@ pub async fn aggregates(store: &Store, who: &Principal) -> Result<Vec<BoroughCou
         })
         .collect())
 }
+
+/// Results of a search.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    /// The terms searched for, as understood.
+    pub terms: Vec<String>,
+    /// Matching listings, best first.
+    pub adverts: Vec<AdvertRecord>,
+    /// More matched than are shown.
+    pub truncated: bool,
+}
+
+/// Listings shown for a search, at most.
+pub const SEARCH_LIMIT: usize = 200;
+
+/// The terms of a query: a phone number written any way becomes its digits (the index holds
+/// both `447…` and `07…`); other words are kept as they are.
+pub fn search_terms(query: &str) -> Vec<String> {
+    let compact: String = query
+        .replace("(0)", "")
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let digits = compact.strip_prefix('+').unwrap_or(&compact);
+    if (10..=13).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
+        return vec![digits.to_owned()];
+    }
+    query
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(12)
+        .map(|w| w.chars().take(100).collect())
+        .collect()
+}
+
+/// Full-text search over listings (intelligence roles): identifiers, places, indicator codes
+/// and the masked advert text.
+pub async fn search(
+    store: &Store,
+    who: &Principal,
+    query: &str,
+) -> Result<SearchResults, ViewError> {
+    who.require(Permission::ViewIntelligence)?;
+    if query.chars().count() > 200 {
+        return Err(ViewError::Invalid {
+            field: "q",
+            reason: "search for at most 200 characters".into(),
+        });
+    }
+    let terms = search_terms(query);
+    let hits = store
+        .search_listings(&terms, SEARCH_LIMIT as i64 + 1)
+        .await?;
+    let truncated = hits.len() > SEARCH_LIMIT;
+    let mut adverts = Vec::new();
+    for (source, external_id) in hits.into_iter().take(SEARCH_LIMIT) {
+        if let Some(json) = store.advert_record(&source, &external_id).await? {
+            adverts.push(parse(&json)?);
+        }
+    }
+    Ok(SearchResults {
+        terms,
+        adverts,
+        truncated,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn phone_numbers_become_digits_and_words_stay() {
+        assert_eq!(search_terms("07700 900123"), ["07700900123"]);
+        assert_eq!(search_terms("+44 (0) 7700-900123"), ["447700900123"]);
+        assert_eq!(search_terms("+44 7700 900123"), ["447700900123"]);
+        assert_eq!(search_terms("new in Digbeth"), ["new", "in", "Digbeth"]);
+        assert!(search_terms(" \" * ").is_empty());
+    }
+}

@@ -119,6 +119,8 @@ pub struct AnalysisSave {
     pub write: Vec<StoredRecord>,
     /// Keys of records that are gone.
     pub delete: Vec<RecordKey>,
+    /// Search documents of the listings whose evidence changed, by listing id.
+    pub search: Vec<(i64, String)>,
 }
 
 /// A record's identity: kind and sort keys.
@@ -181,6 +183,13 @@ pub(crate) const UPSERT_RECORDS: &str =
 pub(crate) const UPSERT_RECORDS_TAIL: &str = " ON CONFLICT (kind, sort_a, sort_b) DO UPDATE SET \
      digest = excluded.digest, record = excluded.record";
 pub(crate) const DELETE_ALL_EVIDENCE: &str = "DELETE FROM listing_evidence";
+pub(crate) const DELETE_ALL_SEARCH: &str = "DELETE FROM listing_search";
+/// Search rows are replaced by deleting then inserting (FTS5 tables have no upsert).
+pub(crate) const DELETE_SEARCH_SQLITE: &str = "DELETE FROM listing_search WHERE rowid IN (";
+pub(crate) const INSERT_SEARCH_SQLITE: &str = "INSERT INTO listing_search (rowid, document) ";
+pub(crate) const DELETE_SEARCH_POSTGRES: &str = "DELETE FROM listing_search WHERE listing_id IN (";
+pub(crate) const INSERT_SEARCH_POSTGRES: &str =
+    "INSERT INTO listing_search (listing_id, document) ";
 pub(crate) const UPSERT_EVIDENCE: &str = "INSERT INTO listing_evidence (listing_id, evidence) ";
 pub(crate) const UPSERT_EVIDENCE_TAIL: &str =
     " ON CONFLICT (listing_id) DO UPDATE SET evidence = excluded.evidence";
@@ -196,7 +205,7 @@ pub(crate) const INSERT_CHUNK: usize = 1_000;
 /// Implements [`AnalysisStore`] for a backend: `$store` the store type, `$db` the sqlx database,
 /// `$ts_in`/`$ts_out` its timestamp conversions.
 macro_rules! analysis_store_impl {
-    ($store:ty, $db:ty, $ts_in:expr, $ts_out:expr) => {
+    ($store:ty, $db:ty, $ts_in:expr, $ts_out:expr, $delete_search:expr, $insert_search:expr) => {
         impl $crate::analysis::AnalysisStore for $store {
             async fn last_analysis(&self) -> Result<Option<$crate::analysis::AnalysisRun>> {
                 let row = sqlx::query($crate::analysis::LAST_ANALYSIS)
@@ -272,6 +281,32 @@ macro_rules! analysis_store_impl {
                         .execute(&mut *tx)
                         .await
                         .context("writing evidence")?;
+                }
+                if save.replace_all_evidence {
+                    sqlx::query($crate::analysis::DELETE_ALL_SEARCH)
+                        .execute(&mut *tx)
+                        .await
+                        .context("clearing the search index")?;
+                }
+                for chunk in save.search.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new($delete_search);
+                    let mut ids = q.separated(", ");
+                    for (id, _) in chunk {
+                        ids.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .context("clearing search documents")?;
+                    let mut q = sqlx::QueryBuilder::<$db>::new($insert_search);
+                    q.push_values(chunk, |mut b, (id, doc)| {
+                        b.push_bind(*id).push_bind(doc.as_str());
+                    });
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .context("writing search documents")?;
                 }
                 for (kind, a, b) in delete {
                     sqlx::query($crate::analysis::DELETE_RECORD)

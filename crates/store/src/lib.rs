@@ -288,6 +288,12 @@ impl VisitStore for Store {
     async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>> {
         delegate!(self, s => s.cluster_records(cluster).await)
     }
+    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>> {
+        delegate!(self, s => s.search_listings(terms, limit).await)
+    }
+    async fn advert_record(&self, source: &str, external_id: &str) -> Result<Option<String>> {
+        delegate!(self, s => s.advert_record(source, external_id).await)
+    }
 }
 
 impl AccountStore for Store {

@@ -28,6 +28,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/sqlite/0004_accounts.sql"),
     ),
+    (
+        5,
+        "search",
+        include_str!("../migrations/sqlite/0005_search.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -51,6 +56,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "accounts",
         include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "search",
+        include_str!("../migrations/postgres/0005_search.sql"),
     ),
 ];
 

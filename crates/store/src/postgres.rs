@@ -330,14 +330,18 @@ crate::analysis::analysis_store_impl!(
     PostgresStore,
     sqlx::Postgres,
     |t: Timestamp| t.as_datetime(),
-    ts
+    ts,
+    crate::analysis::DELETE_SEARCH_POSTGRES,
+    crate::analysis::INSERT_SEARCH_POSTGRES
 );
 
 crate::visits::visit_store_impl!(
     PostgresStore,
     |t: Timestamp| t.as_datetime(),
     ts,
-    crate::visits::CLUSTER_RECORDS_POSTGRES
+    crate::visits::CLUSTER_RECORDS_POSTGRES,
+    crate::visits::SEARCH_POSTGRES,
+    crate::visits::plain_query
 );
 
 crate::accounts::account_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);

@@ -351,14 +351,18 @@ crate::analysis::analysis_store_impl!(
     SqliteStore,
     sqlx::Sqlite,
     |t: Timestamp| t.to_storage_text(),
-    ts
+    ts,
+    crate::analysis::DELETE_SEARCH_SQLITE,
+    crate::analysis::INSERT_SEARCH_SQLITE
 );
 
 crate::visits::visit_store_impl!(
     SqliteStore,
     |t: Timestamp| t.to_storage_text(),
     ts,
-    crate::visits::CLUSTER_RECORDS_SQLITE
+    crate::visits::CLUSTER_RECORDS_SQLITE,
+    crate::visits::SEARCH_SQLITE,
+    crate::visits::fts5_query
 );
 
 crate::accounts::account_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);

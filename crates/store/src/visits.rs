@@ -64,7 +64,7 @@ pub struct LocationVisits {
     pub closed: bool,
 }
 
-/// The visits' storage.
+/// The visits' storage, and the single-record reads the pages need.
 #[allow(async_fn_in_trait)]
 pub trait VisitStore {
     /// The stored export record of a location, if the analysis has it.
@@ -81,6 +81,37 @@ pub trait VisitStore {
     /// The records that name `cluster` (the cluster's own, its adverts, its leads), each with
     /// its kind, in export order; found through an index, not a scan.
     async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>>;
+    /// Listings whose search document holds every term, best first, at most `limit`, as
+    /// `(source, external_id)`.
+    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>>;
+    /// A listing's stored advert record.
+    async fn advert_record(&self, source: &str, external_id: &str) -> Result<Option<String>>;
+}
+
+/// [`VisitStore::search_listings`] on SQLite (FTS5; `$1` is an FTS5 query of quoted terms).
+pub(crate) const SEARCH_SQLITE: &str = "SELECT l.source, l.external_id FROM listing_search \
+     JOIN listings l ON l.id = listing_search.rowid WHERE listing_search MATCH $1 \
+     ORDER BY listing_search.rank, l.source, l.external_id LIMIT $2";
+/// [`VisitStore::search_listings`] on PostgreSQL (`$1` is plain text for `plainto_tsquery`).
+pub(crate) const SEARCH_POSTGRES: &str = "SELECT l.source, l.external_id FROM listing_search s \
+     JOIN listings l ON l.id = s.listing_id WHERE s.terms @@ plainto_tsquery('simple', $1) \
+     ORDER BY ts_rank(s.terms, plainto_tsquery('simple', $1)) DESC, l.source, l.external_id \
+     LIMIT $2";
+pub(crate) const ADVERT_RECORD: &str = "SELECT record FROM analysis_records \
+     WHERE kind = 'advert' AND sort_a = $1 AND sort_b = $2";
+
+/// An FTS5 query matching every term as a phrase (quotes doubled: the user's text is data).
+pub(crate) fn fts5_query(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Plain text for PostgreSQL's `plainto_tsquery`.
+pub(crate) fn plain_query(terms: &[String]) -> String {
+    terms.join(" ")
 }
 
 /// [`VisitStore::cluster_records`] on SQLite (uses the index `analysis_records_by_cluster`).
@@ -128,8 +159,39 @@ pub(crate) fn summarise(rows: impl IntoIterator<Item = (String, bool)>) -> Vec<L
 
 /// Implements [`VisitStore`] for a backend (`$ts_in`/`$ts_out`: its timestamp conversions).
 macro_rules! visit_store_impl {
-    ($store:ty, $ts_in:expr, $ts_out:expr, $cluster_records:expr) => {
+    ($store:ty, $ts_in:expr, $ts_out:expr, $cluster_records:expr, $search:expr, $search_query:expr) => {
         impl $crate::visits::VisitStore for $store {
+            async fn search_listings(
+                &self,
+                terms: &[String],
+                limit: i64,
+            ) -> Result<Vec<(String, String)>> {
+                if terms.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = sqlx::query($search)
+                    .bind($search_query(terms))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .context("searching listings")?;
+                Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            }
+
+            async fn advert_record(
+                &self,
+                source: &str,
+                external_id: &str,
+            ) -> Result<Option<String>> {
+                let row = sqlx::query($crate::visits::ADVERT_RECORD)
+                    .bind(source)
+                    .bind(external_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .context("reading an advert")?;
+                Ok(row.map(|r| r.get(0)))
+            }
+
             async fn cluster_records(
                 &self,
                 cluster: &str,

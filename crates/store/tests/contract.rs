@@ -1,7 +1,9 @@
 //! The store's behavioural contract, run on SQLite always and on PostgreSQL whenever
 //! `LANTERN_TEST_PG_URL` is set (each test in a database of its own, created and dropped).
 
-use lantern_store::{CaptureStore, IngestTx, NewRun, RunCounts, RunId, RunMode, RunStatus, Store};
+use lantern_store::{
+    CaptureStore, IngestTx, NewRun, RunCounts, RunId, RunMode, RunStatus, Store, VisitStore,
+};
 use lantern_testkit::backends;
 use lantern_testkit::fixtures::capture;
 
@@ -350,6 +352,10 @@ async fn analysis_saves_evidence_records_and_deletions() {
                 evidence_version: 1,
                 captures_read: 2,
                 replace_all_evidence: false,
+                search: evidence
+                    .iter()
+                    .map(|(id, _)| (*id, format!("listing{id} 07700900123 Digbeth")))
+                    .collect(),
                 evidence,
                 write,
                 delete,
@@ -366,6 +372,27 @@ async fn analysis_saves_evidence_records_and_deletions() {
             .await
             .unwrap();
         assert_eq!((outcome.written, outcome.deleted), (3, 0), "{}", db.backend);
+        // Search documents are written with the evidence, found by any term, replaced not
+        // duplicated when written again.
+        let terms = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let hits = store
+            .search_listings(&terms(&["digbeth"]), 10)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 2, "{}", db.backend);
+        let one = format!("listing{}", captures[0].1);
+        let hits = store
+            .search_listings(&terms(&[&one, "07700900123"]), 10)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{}: {hits:?}", db.backend);
+        assert!(
+            store
+                .search_listings(&terms(&["\"a\" OR *"]), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let last = store.last_analysis().await.unwrap().unwrap();
         assert_eq!(
             (last.through_capture_id, last.mode.as_str()),

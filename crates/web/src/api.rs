@@ -163,6 +163,39 @@ pub async fn cluster(
     }
 }
 
+/// `?q=` of `GET /api/search`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+/// `GET /api/search`.
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    let Some(session) = viewer.0.as_ref() else {
+        return unauthenticated();
+    };
+    match views::search(
+        &state.store,
+        &session.principal,
+        q.q.as_deref().unwrap_or(""),
+    )
+    .await
+    {
+        Ok(r) => Json(json!({
+            "terms": r.terms,
+            "truncated": r.truncated,
+            "adverts": r.adverts,
+        }))
+        .into_response(),
+        Err(e) => view_error(&e),
+    }
+}
+
 /// `GET /api/openapi.json`: the API's routes from the route table, with what each needs.
 pub async fn openapi() -> Response {
     Json(openapi_document()).into_response()

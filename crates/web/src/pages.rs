@@ -5,6 +5,7 @@
 mod admin;
 mod layout;
 mod locations;
+mod search;
 mod visit;
 
 use axum::extract::{Extension, Form, Query, State};
@@ -19,6 +20,7 @@ use serde::Deserialize;
 pub use admin::{add_organisation, add_user, admin, disable_user, enable_user};
 pub(crate) use layout::{forbidden, not_found, refused_csrf, server_error};
 pub use locations::{cluster, location, locations, overview, plan, share};
+pub use search::search;
 pub use visit::{record_visit, visit_form};
 
 use crate::AppState;

@@ -71,6 +71,7 @@ pub const RULES: &[RouteRule] = &[
     rule_of("POST", "/locations/{id}/visit", &[RecordVisits], "record a visit"),
     rule_of("GET", "/clusters/{id}", &[ViewIntelligence], "a cluster: listings, template, identifiers, movement"),
     rule_of("GET", "/plan", &[PlanVisits], "visit plan"),
+    rule_of("GET", "/search", &[ViewIntelligence], "search listings"),
     rule_of("GET", "/overview", &[ViewAggregates], "regional counts, small numbers suppressed"),
     rule_of("GET", "/admin", &[ViewAccounts], "organisations and accounts"),
     rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation"),
@@ -80,6 +81,7 @@ pub const RULES: &[RouteRule] = &[
     rule_of("GET", "/api/locations", SEE_LOCATIONS, "locations (JSON): new this week unless new=false; borough, band"),
     rule_of("GET", "/api/locations/{id}", SEE_LOCATIONS, "a location with its clusters, shares and own visits (JSON)"),
     rule_of("GET", "/api/clusters/{id}", &[ViewIntelligence], "a cluster with its listings and locations (JSON)"),
+    rule_of("GET", "/api/search", &[ViewIntelligence], "search listings (JSON): q"),
     rule_of("GET", "/api/openapi.json", &[SignedIn], "this API's OpenAPI document"),
 ];
 
@@ -99,6 +101,7 @@ fn handlers() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/locations/{id}/visit", post(pages::record_visit)),
         ("GET", "/clusters/{id}", get(pages::cluster)),
         ("GET", "/plan", get(pages::plan)),
+        ("GET", "/search", get(pages::search)),
         ("GET", "/overview", get(pages::overview)),
         ("GET", "/admin", get(pages::admin)),
         ("POST", "/admin/organisations", post(pages::add_organisation)),
@@ -108,6 +111,7 @@ fn handlers() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/api/locations", get(api::locations)),
         ("GET", "/api/locations/{id}", get(api::location)),
         ("GET", "/api/clusters/{id}", get(api::cluster)),
+        ("GET", "/api/search", get(api::search)),
         ("GET", "/api/openapi.json", get(api::openapi)),
     ]
 }

@@ -469,7 +469,11 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
         "/locations" | "/locations/{id}" | "/api/locations" | "/api/locations/{id}" => {
             analyst || partner
         }
-        "/locations/{id}/share" | "/clusters/{id}" | "/api/clusters/{id}" => analyst,
+        "/locations/{id}/share"
+        | "/clusters/{id}"
+        | "/api/clusters/{id}"
+        | "/search"
+        | "/api/search" => analyst,
         "/api/openapi.json" => true,
         "/locations/{id}/visit" => analyst || role == OutreachWorker,
         "/plan" => analyst || role == OutreachWorker,
@@ -726,5 +730,76 @@ async fn support_analyst(app: &TestApp) -> lantern_access::Principal {
         org_id: u.org_id,
         org_kind: lantern_access::OrgKind::Police,
         role: Role::PoliceAnalyst,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_listings_by_phone_place_and_words_for_analysts_only() {
+    for app in apps("web search").await {
+        let analyst = app.signed_in("analyst").await;
+        let find = |q: &str| {
+            let url = app.url("/api/search");
+            let analyst = analyst.clone();
+            let q = q.to_owned();
+            async move {
+                let res = analyst
+                    .get(url)
+                    .query(&[("q", q.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200, "{q}");
+                let v: serde_json::Value = res.json().await.unwrap();
+                v["adverts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{}/{}",
+                            a["source"].as_str().unwrap(),
+                            a["external_id"].as_str().unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        // A hostile listing's number, written three ways.
+        for q in ["07700 900701", "+44 7700 900701", "07700900701"] {
+            let hits = find(q).await;
+            assert_eq!(hits.len(), 1, "{q}: {hits:?} ({})", app.backend);
+            assert!(hits[0].starts_with("hostile-site/x1"), "{hits:?}");
+        }
+        // A place, and words of the masked advert text.
+        assert!(
+            find("Digbeth")
+                .await
+                .iter()
+                .any(|h| h.starts_with("hostile-site/"))
+        );
+        assert!(!find("incall Digbeth").await.is_empty());
+        assert!(find("zzzz-no-such-word").await.is_empty());
+        // Quotes and FTS syntax in a query are data, not syntax.
+        assert!(find("\"Digbeth\" OR NEAR(x y) *").await.is_empty());
+        // The page shows them, escaped.
+        let page = analyst
+            .get(app.url("/search?q=07700+900701"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("hostile-site") && !page.contains("<script>alert"));
+        // Partners and the OPCC may not search intelligence.
+        for user in ["outreach.b", "opcc", "admin"] {
+            let c = app.signed_in(user).await;
+            let res = c
+                .get(app.url("/api/search?q=Digbeth"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{user}");
+        }
     }
 }

@@ -39,6 +39,7 @@ pub fn page_with_status(
                             @if p.can(Permission::ViewIntelligence) || p.can(Permission::ViewSharedLeads) {
                                 a href="/locations" { "Locations" }
                             }
+                            @if p.can(Permission::ViewIntelligence) { a href="/search" { "Search" } }
                             @if p.can(Permission::PlanVisits) { a href="/plan" { "Plan" } }
                             @if p.can(Permission::ViewAggregates) { a href="/overview" { "Overview" } }
                             @if p.can(Permission::ViewAccounts) { a href="/admin" { "Admin" } }
