@@ -227,7 +227,11 @@ pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<Locati
 /// naming it (a scan of the cluster records: premises are few).
 async fn clusters_at(store: &Store, l: &LocationRecord) -> Result<Vec<ClusterRecord>, ViewError> {
     if let Some(c) = &l.cluster {
-        return Ok(cluster_records(store, c).await?.0.into_iter().collect());
+        return Ok(cluster_records(store, c, &[RecordKind::Cluster])
+            .await?
+            .0
+            .into_iter()
+            .collect());
     }
     let mut out = Vec::new();
     store
@@ -247,6 +251,7 @@ async fn clusters_at(store: &Store, l: &LocationRecord) -> Result<Vec<ClusterRec
 async fn cluster_records(
     store: &Store,
     id: &str,
+    kinds: &[RecordKind],
 ) -> Result<
     (
         Option<ClusterRecord>,
@@ -258,7 +263,7 @@ async fn cluster_records(
     let mut cluster = None;
     let mut adverts = Vec::new();
     let mut leads = Vec::new();
-    for (kind, json) in store.cluster_records(id).await? {
+    for (kind, json) in store.cluster_records(id, kinds).await? {
         match kind {
             RecordKind::Cluster => cluster = Some(parse(&json)?),
             RecordKind::Advert => adverts.push(parse(&json)?),
@@ -282,7 +287,16 @@ pub struct ClusterPage {
 /// One cluster (intelligence roles only).
 pub async fn cluster(store: &Store, who: &Principal, id: &str) -> Result<ClusterPage, ViewError> {
     who.require(Permission::ViewIntelligence)?;
-    let (cluster, adverts, mut locations) = cluster_records(store, id).await?;
+    let (cluster, adverts, mut locations) = cluster_records(
+        store,
+        id,
+        &[
+            RecordKind::Cluster,
+            RecordKind::Advert,
+            RecordKind::Location,
+        ],
+    )
+    .await?;
     let cluster = cluster.ok_or(Refused::NotFound)?;
     for l in &cluster.locations {
         if !locations.iter().any(|x| &x.location == l)

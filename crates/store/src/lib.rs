@@ -285,8 +285,12 @@ impl VisitStore for Store {
     async fn visit_outcomes(&self) -> Result<Vec<(String, String)>> {
         delegate!(self, s => s.visit_outcomes().await)
     }
-    async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>> {
-        delegate!(self, s => s.cluster_records(cluster).await)
+    async fn cluster_records(
+        &self,
+        cluster: &str,
+        kinds: &[RecordKind],
+    ) -> Result<Vec<(RecordKind, String)>> {
+        delegate!(self, s => s.cluster_records(cluster, kinds).await)
     }
     async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>> {
         delegate!(self, s => s.search_listings(terms, limit).await)

@@ -78,9 +78,13 @@ pub trait VisitStore {
     async fn visits_of(&self, location_id: &str) -> Result<Vec<VisitRow>>;
     /// Every visit's location and outcome code, by location then time.
     async fn visit_outcomes(&self) -> Result<Vec<(String, String)>>;
-    /// The records that name `cluster` (the cluster's own, its adverts, its leads), each with
-    /// its kind, in export order; found through an index, not a scan.
-    async fn cluster_records(&self, cluster: &str) -> Result<Vec<(RecordKind, String)>>;
+    /// The records of `kinds` that name `cluster` (the cluster's own, its adverts, its leads),
+    /// each with its kind, in export order; found through an index, not a scan.
+    async fn cluster_records(
+        &self,
+        cluster: &str,
+        kinds: &[RecordKind],
+    ) -> Result<Vec<(RecordKind, String)>>;
     /// Listings whose search document holds every term, best first, at most `limit`, as
     /// `(source, external_id)`.
     async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>>;
@@ -195,13 +199,10 @@ macro_rules! visit_store_impl {
             async fn cluster_records(
                 &self,
                 cluster: &str,
+                kinds: &[$crate::analysis::RecordKind],
             ) -> Result<Vec<($crate::analysis::RecordKind, String)>> {
                 let mut out = Vec::new();
-                for kind in [
-                    $crate::analysis::RecordKind::Cluster,
-                    $crate::analysis::RecordKind::Advert,
-                    $crate::analysis::RecordKind::Location,
-                ] {
+                for &kind in kinds {
                     let rows = sqlx::query($cluster_records)
                         .bind(kind.as_str())
                         .bind(cluster)

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use lantern_geo::Gazetteer;
 use maud::{Markup, PreEscaped, html};
@@ -124,17 +125,27 @@ fn legend() -> Markup {
     }
 }
 
+/// The region's frame and outlines, drawn once.
+fn base() -> Option<&'static (Frame, String)> {
+    static BASE: OnceLock<Option<(Frame, String)>> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let g = Gazetteer::embedded().ok()?;
+        let frame = Frame::of_region(g);
+        let shapes = outlines(g, &frame);
+        Some((frame, shapes))
+    })
+    .as_ref()
+}
+
 fn draw(markers: &[Marker], caption: &str, class: &str) -> Markup {
-    let Ok(g) = Gazetteer::embedded() else {
+    let Some((frame, shapes)) = base() else {
         return html! { p.muted { "The map cannot be drawn: the bundled geography did not load." } };
     };
-    let frame = Frame::of_region(g);
-    let shapes = outlines(g, &frame);
     let height = frame.height.ceil();
     html! {
         figure class=(class) {
             svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(caption) {
-                (PreEscaped(shapes))
+                (PreEscaped(shapes.as_str()))
                 @if markers.len() <= MAX_POINTS {
                     @for m in markers {
                         @let (x, y) = frame.xy(m.lon, m.lat);
@@ -147,7 +158,7 @@ fn draw(markers: &[Marker], caption: &str, class: &str) -> Markup {
                         }
                     }
                 } @else {
-                    @for ((cx, cy), (n, high)) in gathered(markers, &frame) {
+                    @for ((cx, cy), (n, high)) in gathered(markers, frame) {
                         circle class=(if high { "high" } else { "medium" }) cx=(format!("{cx:.1}")) cy=(format!("{cy:.1}")) r=(format!("{:.1}", 6.0 + (n as f64).sqrt() * 2.0)) {
                             title { (n) " locations" }
                         }

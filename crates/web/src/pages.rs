@@ -17,7 +17,7 @@ use lantern_app::views::ViewError;
 use maud::html;
 use serde::Deserialize;
 
-pub use admin::{add_organisation, add_user, admin, disable_user, enable_user};
+pub use admin::{add_organisation, add_user, admin, disable_user, enable_user, reset_user};
 pub(crate) use layout::{forbidden, not_found, refused_csrf, server_error};
 pub use locations::{cluster, location, locations, overview, plan, share};
 pub use search::search;

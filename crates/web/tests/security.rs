@@ -168,6 +168,7 @@ fn valid_form(app: &TestApp, path: &str, n: usize) -> (String, Vec<(String, Stri
         ),
         "/admin/users/{name}/disable" => ("/admin/users/partner.b/disable".into(), Vec::new()),
         "/admin/users/{name}/enable" => ("/admin/users/partner.b/enable".into(), Vec::new()),
+        "/admin/users/{name}/reset" => ("/admin/users/gone/reset".into(), Vec::new()),
         other => panic!("no form for {other}: add one"),
     }
 }
@@ -491,7 +492,8 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
         return 404;
     }
     match (method, path) {
-        ("GET", "/login") => 303, // already signed in: sent on
+        ("GET", "/login") => 303,                     // already signed in: sent on
+        ("POST", "/admin/users/{name}/reset") => 200, // the new password, shown once
         ("GET", _) => 200,
         ("POST", "/login") => 303,
         _ => 303,
@@ -499,7 +501,15 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
 }
 
 fn concrete(app: &TestApp, path: &str, own_location: &str) -> String {
-    path.replace("{name}", "partner.b").replace(
+    path.replace(
+        "{name}",
+        if path.ends_with("/reset") {
+            "gone"
+        } else {
+            "partner.b"
+        },
+    )
+    .replace(
         "{id}",
         if path.contains("/clusters") {
             &app.cluster

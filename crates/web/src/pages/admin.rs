@@ -78,6 +78,11 @@ pub async fn admin(
                                         (csrf(session))
                                         button.link type="submit" { @if u.active { "Disable" } @else { "Enable" } }
                                     }
+                                    " · "
+                                    form.inline method="post" action=(format!("/admin/users/{}/reset", u.username)) {
+                                        (csrf(session))
+                                        button.link type="submit" { "Reset password" }
+                                    }
                                 }
                             }
                         }
@@ -178,4 +183,31 @@ pub async fn enable_user(
     Path(name): Path<String>,
 ) -> Response {
     set_active(&state, &viewer, &name, true).await
+}
+
+/// Sets a new, generated password (shown once) and ends the account's sessions.
+pub async fn reset_user(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(name): Path<String>,
+) -> Response {
+    let Some(session) = signed_in(&viewer) else {
+        return to_login();
+    };
+    let password = match accounts::generate_password() {
+        Ok(p) => p,
+        Err(e) => return account_error(session, &e),
+    };
+    match accounts::reset_password(&state.store, &session.principal, &name, &password).await {
+        Ok(()) => {
+            let body = html! {
+                h1 { "New password" }
+                p { "The new password for " strong { (name) } " is shown once. Give it to them in person; their sessions have ended." }
+                p.note { code { (password) } }
+                p { a href="/admin" { "Back to accounts" } }
+            };
+            page_with_status(Some(session), "New password", &body, StatusCode::OK)
+        }
+        Err(e) => account_error(session, &e),
+    }
 }
