@@ -813,3 +813,47 @@ async fn search_finds_listings_by_phone_place_and_words_for_analysts_only() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_redirects_stay_on_this_site() {
+    let app = support::spawn_app(lantern_testkit::TestDb::sqlite()).await;
+    for next in [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "http:evil.example",
+        "/%0d%0aSet-Cookie:x=1",
+    ] {
+        let client = app.client();
+        let page = client
+            .get(app.url("/login"))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = hidden(&page, "csrf").unwrap();
+        let res = client
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("username", "analyst"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = header(&res, "location");
+        assert!(
+            location.starts_with('/')
+                && !location.starts_with("//")
+                && !location.starts_with("/\\"),
+            "{next:?} sent the browser to {location:?}"
+        );
+        assert!(!location.contains('\n') && !location.contains('\r'));
+    }
+}
