@@ -34,7 +34,9 @@ curl -s -c "$work/jar" -b "$work/jar" -o /dev/null \
 session=$(awk '$6 == "lantern_session" { print $7 }' "$work/jar")
 [ -n "$session" ] || { echo "could not sign in" >&2; exit 1; }
 
-# Real ids and terms: 500 locations, 200 phone numbers from the export.
+# Real ids and terms: 500 locations, 200 phone numbers from the export (the readers stop early,
+# closing the pipes: pipefail is off for these two).
+set +o pipefail
 "$bin" "${db_args[@]}" export locations | head -n 500 | python3 -c '
 import json, sys
 for line in sys.stdin: print("/locations/" + json.loads(line)["location"])' >"$work/locations.txt"
@@ -46,6 +48,7 @@ for line in sys.stdin:
         if p not in seen: seen.append(p)
     if len(seen) >= 200: break
 for p in seen: print("/api/search?q=" + urllib.parse.quote(p))' >"$work/search.txt"
+set -o pipefail
 
 cat >"$work/paths.lua" <<'LUA'
 local paths, i = {}, 0

@@ -123,7 +123,17 @@ pub async fn locations(
     filter: &LocationFilter,
 ) -> Result<Vec<LocationView>, ViewError> {
     let mut out = Vec::new();
-    if who.can(Permission::ViewIntelligence) {
+    if who.can(Permission::ViewIntelligence) && filter.new_only {
+        for json in store.locations_with_status("new").await? {
+            let l: LocationRecord = parse(&json)?;
+            if keep(filter, &l) {
+                out.push(LocationView {
+                    record: l,
+                    note: None,
+                });
+            }
+        }
+    } else if who.can(Permission::ViewIntelligence) {
         let mut bad = None;
         store
             .for_each_record(RecordKind::Location, &mut |json| {

@@ -298,6 +298,9 @@ impl VisitStore for Store {
     async fn advert_record(&self, source: &str, external_id: &str) -> Result<Option<String>> {
         delegate!(self, s => s.advert_record(source, external_id).await)
     }
+    async fn locations_with_status(&self, status: &str) -> Result<Vec<String>> {
+        delegate!(self, s => s.locations_with_status(status).await)
+    }
 }
 
 impl AccountStore for Store {

@@ -33,6 +33,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../migrations/sqlite/0005_search.sql"),
     ),
+    (
+        6,
+        "location_status",
+        include_str!("../migrations/sqlite/0006_location_status.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -61,6 +66,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "search",
         include_str!("../migrations/postgres/0005_search.sql"),
+    ),
+    (
+        6,
+        "location_status",
+        include_str!("../migrations/postgres/0006_location_status.sql"),
     ),
 ];
 

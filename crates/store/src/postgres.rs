@@ -341,7 +341,8 @@ crate::visits::visit_store_impl!(
     ts,
     crate::visits::CLUSTER_RECORDS_POSTGRES,
     crate::visits::SEARCH_POSTGRES,
-    crate::visits::plain_query
+    crate::visits::plain_query,
+    crate::visits::LOCATIONS_WITH_STATUS_POSTGRES
 );
 
 crate::accounts::account_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);

@@ -362,7 +362,8 @@ crate::visits::visit_store_impl!(
     ts,
     crate::visits::CLUSTER_RECORDS_SQLITE,
     crate::visits::SEARCH_SQLITE,
-    crate::visits::fts5_query
+    crate::visits::fts5_query,
+    crate::visits::LOCATIONS_WITH_STATUS_SQLITE
 );
 
 crate::accounts::account_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);

@@ -364,7 +364,12 @@ async fn analysis_saves_evidence_records_and_deletions() {
         let first = vec![
             stored(RecordKind::Advert, "site-b", "2", "{\"b\":2}"),
             stored(RecordKind::Advert, "site-a", "1", "{\"a\":1}"),
-            stored(RecordKind::Location, "loc-1", "", "{\"l\":1}"),
+            stored(
+                RecordKind::Location,
+                "loc-1",
+                "",
+                "{\"l\":1,\"status\":\"new\"}",
+            ),
         ];
         let evidence = captures.iter().map(|(_, l)| (*l, vec![1, 2, 3])).collect();
         let outcome = store
@@ -389,6 +394,16 @@ async fn analysis_saves_evidence_records_and_deletions() {
         assert!(
             store
                 .search_listings(&terms(&["\"a\" OR *"]), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Locations by status, through the index.
+        let new = store.locations_with_status("new").await.unwrap();
+        assert_eq!(new, ["{\"l\":1,\"status\":\"new\"}"], "{}", db.backend);
+        assert!(
+            store
+                .locations_with_status("known")
                 .await
                 .unwrap()
                 .is_empty()

@@ -54,7 +54,14 @@ pub struct LocationsQuery {
     borough: Option<String>,
     /// `high`, `medium` or `low`.
     band: Option<String>,
+    /// At most this many (default 500, at most 5,000), most concerning first.
+    limit: Option<usize>,
+    /// Skip this many.
+    offset: Option<usize>,
 }
+
+/// Default and largest page of `GET /api/locations`.
+const PAGE: (usize, usize) = (500, 5_000);
 
 /// `GET /api/locations`.
 pub async fn locations(
@@ -84,11 +91,21 @@ pub async fn locations(
     };
     match views::locations(&state.store, &session.principal, &filter).await {
         Ok(list) => {
+            let limit = q.limit.unwrap_or(PAGE.0).min(PAGE.1);
+            let offset = q.offset.unwrap_or(0);
             let items: Vec<Value> = list
                 .iter()
+                .skip(offset)
+                .take(limit)
                 .map(|v| json!({ "location": v.record, "shared_note": v.note }))
                 .collect();
-            Json(json!({ "count": items.len(), "locations": items })).into_response()
+            Json(json!({
+                "total": list.len(),
+                "offset": offset,
+                "limit": limit,
+                "locations": items,
+            }))
+            .into_response()
         }
         Err(e) => view_error(&e),
     }

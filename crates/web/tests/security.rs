@@ -105,7 +105,21 @@ async fn security_headers_on_every_kind_of_response() {
         assert_eq!(api.status(), 200);
         check_headers(&api, true);
         let json: serde_json::Value = api.json().await.unwrap();
-        assert!(json["count"].as_u64().unwrap() > 0);
+        let total = json["total"].as_u64().unwrap();
+        assert!(total > 3);
+        let page: serde_json::Value = analyst
+            .get(app.url("/api/locations?new=false&limit=2&offset=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["locations"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            page["locations"][0], json["locations"][1],
+            "offset counts from the top"
+        );
         for bad in [
             "/api/locations?sort=label",
             "/api/locations?band=1%27%20OR%201=1",

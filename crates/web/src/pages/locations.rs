@@ -19,18 +19,21 @@ use crate::AppState;
 use crate::guard::Viewer;
 use crate::map::{Marker, region_map, small_map};
 
-/// The seven boroughs as `(code, name)`.
-fn boroughs() -> Vec<(String, String)> {
-    let mut list: Vec<(String, String)> = Gazetteer::embedded()
-        .map(|g| {
-            g.borough_outlines()
-                .into_iter()
-                .map(|(a, _)| (a.code.clone(), a.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    list.sort_by(|a, b| a.1.cmp(&b.1));
-    list
+/// The seven boroughs as `(code, name)`, by name (read once).
+fn boroughs() -> &'static [(String, String)] {
+    static LIST: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list: Vec<(String, String)> = Gazetteer::embedded()
+            .map(|g| {
+                g.borough_outlines()
+                    .into_iter()
+                    .map(|(a, _)| (a.code.clone(), a.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        list.sort_by(|a, b| a.1.cmp(&b.1));
+        list
+    })
 }
 
 fn borough_name(code: Option<&str>) -> String {
@@ -38,9 +41,9 @@ fn borough_name(code: Option<&str>) -> String {
         return "not placed".into();
     };
     boroughs()
-        .into_iter()
+        .iter()
         .find(|(c, _)| c == code)
-        .map_or_else(|| code.to_owned(), |(_, n)| n)
+        .map_or_else(|| code.to_owned(), |(_, n)| n.clone())
 }
 
 fn band_name(b: RiskBand) -> &'static str {
