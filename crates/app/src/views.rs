@@ -88,6 +88,43 @@ pub struct LocationView {
     pub note: Option<String>,
 }
 
+/// The new locations, parsed once per state of the store: the list changes only when an
+/// analysis is saved or a visit recorded, and both move [`VisitStore::records_version`]. Holds
+/// intelligence; only the intelligence path of [`locations`] reads it.
+#[derive(Debug, Default)]
+pub struct NewLocations {
+    held: std::sync::Mutex<Option<HeldLocations>>,
+}
+
+/// The store's version and the new locations read at it.
+type HeldLocations = ((i64, i64), std::sync::Arc<Vec<LocationRecord>>);
+
+impl NewLocations {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    async fn get(&self, store: &Store) -> Result<std::sync::Arc<Vec<LocationRecord>>, ViewError> {
+        let version = store.records_version().await?;
+        if let Ok(held) = self.held.lock()
+            && let Some((v, list)) = held.as_ref()
+            && *v == version
+        {
+            return Ok(list.clone());
+        }
+        let mut list = Vec::new();
+        for json in store.locations_with_status("new").await? {
+            list.push(parse::<LocationRecord>(&json)?);
+        }
+        let list = std::sync::Arc::new(list);
+        if let Ok(mut held) = self.held.lock() {
+            *held = Some((version, list.clone()));
+        }
+        Ok(list)
+    }
+}
+
 /// Locations shared with the person's organisation, by id with their notes.
 async fn shared_notes(
     store: &Store,
@@ -121,17 +158,15 @@ pub async fn locations(
     store: &Store,
     who: &Principal,
     filter: &LocationFilter,
+    cache: &NewLocations,
 ) -> Result<Vec<LocationView>, ViewError> {
     let mut out = Vec::new();
     if who.can(Permission::ViewIntelligence) && filter.new_only {
-        for json in store.locations_with_status("new").await? {
-            let l: LocationRecord = parse(&json)?;
-            if keep(filter, &l) {
-                out.push(LocationView {
-                    record: l,
-                    note: None,
-                });
-            }
+        for l in cache.get(store).await?.iter().filter(|l| keep(filter, l)) {
+            out.push(LocationView {
+                record: l.clone(),
+                note: None,
+            });
         }
     } else if who.can(Permission::ViewIntelligence) {
         let mut bad = None;

@@ -301,6 +301,9 @@ impl VisitStore for Store {
     async fn locations_with_status(&self, status: &str) -> Result<Vec<String>> {
         delegate!(self, s => s.locations_with_status(status).await)
     }
+    async fn records_version(&self) -> Result<(i64, i64)> {
+        delegate!(self, s => s.records_version().await)
+    }
 }
 
 impl AccountStore for Store {

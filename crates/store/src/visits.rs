@@ -88,6 +88,9 @@ pub trait VisitStore {
     /// Listings whose search document holds every term, best first, at most `limit`, as
     /// `(source, external_id)`.
     async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>>;
+    /// A version of the stored records: `(last analysis run, last visit)`; it changes whenever
+    /// an analysis is saved or a visit recorded (the only writers of location records).
+    async fn records_version(&self) -> Result<(i64, i64)>;
     /// The stored location records with this status (`new`, `known`...), in id order.
     async fn locations_with_status(&self, status: &str) -> Result<Vec<String>>;
     /// A listing's stored advert record.
@@ -109,6 +112,8 @@ pub(crate) const LOCATIONS_WITH_STATUS_SQLITE: &str = "SELECT record FROM analys
 /// [`VisitStore::locations_with_status`] on PostgreSQL (index `analysis_records_by_status`).
 pub(crate) const LOCATIONS_WITH_STATUS_POSTGRES: &str = "SELECT record FROM analysis_records \
      WHERE kind = 'location' AND ((record::jsonb) ->> 'status') = $1 ORDER BY sort_a";
+pub(crate) const RECORDS_VERSION: &str = "SELECT \
+     (SELECT COALESCE(MAX(id), 0) FROM analysis_runs), (SELECT COALESCE(MAX(id), 0) FROM visits)";
 pub(crate) const ADVERT_RECORD: &str = "SELECT record FROM analysis_records \
      WHERE kind = 'advert' AND sort_a = $1 AND sort_b = $2";
 
@@ -175,6 +180,14 @@ pub(crate) fn summarise(rows: impl IntoIterator<Item = (String, bool)>) -> Vec<L
 macro_rules! visit_store_impl {
     ($store:ty, $ts_in:expr, $ts_out:expr, $cluster_records:expr, $search:expr, $search_query:expr, $by_status:expr) => {
         impl $crate::visits::VisitStore for $store {
+            async fn records_version(&self) -> Result<(i64, i64)> {
+                let row = sqlx::query($crate::visits::RECORDS_VERSION)
+                    .fetch_one(&self.pool)
+                    .await
+                    .context("reading the records' version")?;
+                Ok((row.get(0), row.get(1)))
+            }
+
             async fn locations_with_status(&self, status: &str) -> Result<Vec<String>> {
                 let rows = sqlx::query($by_status)
                     .bind(status)

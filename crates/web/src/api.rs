@@ -89,7 +89,14 @@ pub async fn locations(
         borough: q.borough,
         band,
     };
-    match views::locations(&state.store, &session.principal, &filter).await {
+    match views::locations(
+        &state.store,
+        &session.principal,
+        &filter,
+        &state.new_locations,
+    )
+    .await
+    {
         Ok(list) => {
             let limit = q.limit.unwrap_or(PAGE.0).min(PAGE.1);
             let offset = q.offset.unwrap_or(0);

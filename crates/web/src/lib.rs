@@ -30,6 +30,8 @@ pub struct AppState {
     pub secure: bool,
     /// The time.
     pub clock: Clock,
+    /// This week's new locations, parsed once per state of the store.
+    pub new_locations: Arc<lantern_app::views::NewLocations>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             store,
             secure,
             clock: Arc::new(Timestamp::now),
+            new_locations: Arc::default(),
         }
     }
 

@@ -871,3 +871,49 @@ async fn sign_in_redirects_stay_on_this_site() {
         assert!(!location.contains('\n') && !location.contains('\r'));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_new_locations_list_follows_visits_at_once() {
+    for app in apps("web new-locations list after a visit").await {
+        let analyst = app.signed_in("analyst").await;
+        let ids = |v: serde_json::Value| -> Vec<String> {
+            v["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["location"]["location"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let get = || async {
+            analyst
+                .get(app.url("/api/locations"))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        };
+        let before = ids(get().await);
+        let first = before.first().expect("new locations this week").clone();
+        let csrf = app.csrf(&analyst).await;
+        let res = analyst
+            .post(app.url(&format!("/locations/{first}/visit")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("purpose", "safeguarding"),
+                ("outcome", "NO_ANSWER"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let after = ids(get().await);
+        assert!(
+            !after.contains(&first),
+            "a visited location is no longer new ({})",
+            app.backend
+        );
+        assert_eq!(after.len() + 1, before.len());
+    }
+}

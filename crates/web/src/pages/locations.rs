@@ -108,7 +108,14 @@ pub async fn locations(
         borough: borough.clone(),
         band,
     };
-    let list = match views::locations(&state.store, &session.principal, &filter).await {
+    let list = match views::locations(
+        &state.store,
+        &session.principal,
+        &filter,
+        &state.new_locations,
+    )
+    .await
+    {
         Ok(l) => l,
         Err(e) => return view_error(session, &e),
     };

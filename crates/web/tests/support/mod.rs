@@ -246,6 +246,7 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
     let state = AppState {
         store: store.clone(),
         secure: false,
+        new_locations: Arc::default(),
         clock: Arc::new(move || {
             Timestamp::now()
                 .plus_seconds(clock_offset.load(Ordering::SeqCst))
