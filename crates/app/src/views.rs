@@ -558,10 +558,8 @@ pub async fn search(
         .await?;
     let truncated = hits.len() > SEARCH_LIMIT;
     let mut adverts = Vec::new();
-    for (source, external_id) in hits.into_iter().take(SEARCH_LIMIT) {
-        if let Some(json) = store.advert_record(&source, &external_id).await? {
-            adverts.push(parse(&json)?);
-        }
+    for json in hits.iter().take(SEARCH_LIMIT) {
+        adverts.push(parse(json)?);
     }
     Ok(SearchResults {
         terms,

@@ -292,11 +292,8 @@ impl VisitStore for Store {
     ) -> Result<Vec<(RecordKind, String)>> {
         delegate!(self, s => s.cluster_records(cluster, kinds).await)
     }
-    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>> {
+    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<String>> {
         delegate!(self, s => s.search_listings(terms, limit).await)
-    }
-    async fn advert_record(&self, source: &str, external_id: &str) -> Result<Option<String>> {
-        delegate!(self, s => s.advert_record(source, external_id).await)
     }
     async fn locations_with_status(&self, status: &str) -> Result<Vec<String>> {
         delegate!(self, s => s.locations_with_status(status).await)

@@ -85,37 +85,37 @@ pub trait VisitStore {
         cluster: &str,
         kinds: &[RecordKind],
     ) -> Result<Vec<(RecordKind, String)>>;
-    /// Listings whose search document holds every term, best first, at most `limit`, as
-    /// `(source, external_id)`.
-    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<(String, String)>>;
+    /// Listings whose search document holds every term, best first, at most `limit`: their
+    /// stored advert records (one statement, not one per hit).
+    async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<String>>;
     /// A version of the stored records: `(last analysis run, last visit)`; it changes whenever
     /// an analysis is saved or a visit recorded (the only writers of location records).
     async fn records_version(&self) -> Result<(i64, i64)>;
     /// The stored location records with this status (`new`, `known`...), in id order.
     async fn locations_with_status(&self, status: &str) -> Result<Vec<String>>;
-    /// A listing's stored advert record.
-    async fn advert_record(&self, source: &str, external_id: &str) -> Result<Option<String>>;
 }
 
 /// [`VisitStore::search_listings`] on SQLite (FTS5; `$1` is an FTS5 query of quoted terms).
-pub(crate) const SEARCH_SQLITE: &str = "SELECT l.source, l.external_id FROM listing_search \
-     JOIN listings l ON l.id = listing_search.rowid WHERE listing_search MATCH $1 \
-     ORDER BY listing_search.rank, l.source, l.external_id LIMIT $2";
+pub(crate) const SEARCH_SQLITE: &str = "SELECT r.record FROM listing_search \
+     JOIN listings l ON l.id = listing_search.rowid \
+     JOIN analysis_records r ON r.kind = 'advert' AND r.sort_a = l.source AND r.sort_b = l.external_id \
+     WHERE listing_search MATCH $1 ORDER BY listing_search.rank, l.source, l.external_id LIMIT $2";
 /// [`VisitStore::search_listings`] on PostgreSQL (`$1` is plain text for `plainto_tsquery`).
-pub(crate) const SEARCH_POSTGRES: &str = "SELECT l.source, l.external_id FROM listing_search s \
-     JOIN listings l ON l.id = s.listing_id WHERE s.terms @@ plainto_tsquery('simple', $1) \
+pub(crate) const SEARCH_POSTGRES: &str = "SELECT r.record FROM listing_search s \
+     JOIN listings l ON l.id = s.listing_id \
+     JOIN analysis_records r ON r.kind = 'advert' AND r.sort_a = l.source AND r.sort_b = l.external_id \
+     WHERE s.terms @@ plainto_tsquery('simple', $1) \
      ORDER BY ts_rank(s.terms, plainto_tsquery('simple', $1)) DESC, l.source, l.external_id \
      LIMIT $2";
-/// [`VisitStore::locations_with_status`] on SQLite (index `analysis_records_by_status`).
+/// [`VisitStore::locations_with_status`] on SQLite (`INDEXED BY`: see `CLUSTER_RECORDS_SQLITE`).
 pub(crate) const LOCATIONS_WITH_STATUS_SQLITE: &str = "SELECT record FROM analysis_records \
-     INDEXED BY analysis_records_by_status WHERE kind = 'location' AND json_extract(record, '$.status') = $1 ORDER BY sort_a";
+     INDEXED BY analysis_records_by_status WHERE kind = 'location' \
+     AND json_extract(record, '$.status') = $1 ORDER BY sort_a";
 /// [`VisitStore::locations_with_status`] on PostgreSQL (index `analysis_records_by_status`).
 pub(crate) const LOCATIONS_WITH_STATUS_POSTGRES: &str = "SELECT record FROM analysis_records \
      WHERE kind = 'location' AND ((record::jsonb) ->> 'status') = $1 ORDER BY sort_a";
 pub(crate) const RECORDS_VERSION: &str = "SELECT \
      (SELECT COALESCE(MAX(id), 0) FROM analysis_runs), (SELECT COALESCE(MAX(id), 0) FROM visits)";
-pub(crate) const ADVERT_RECORD: &str = "SELECT record FROM analysis_records \
-     WHERE kind = 'advert' AND sort_a = $1 AND sort_b = $2";
 
 /// An FTS5 query matching every term as a phrase (quotes doubled: the user's text is data).
 pub(crate) fn fts5_query(terms: &[String]) -> String {
@@ -197,11 +197,7 @@ macro_rules! visit_store_impl {
                 Ok(rows.iter().map(|r| r.get(0)).collect())
             }
 
-            async fn search_listings(
-                &self,
-                terms: &[String],
-                limit: i64,
-            ) -> Result<Vec<(String, String)>> {
+            async fn search_listings(&self, terms: &[String], limit: i64) -> Result<Vec<String>> {
                 if terms.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -211,21 +207,7 @@ macro_rules! visit_store_impl {
                     .fetch_all(&self.pool)
                     .await
                     .context("searching listings")?;
-                Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-            }
-
-            async fn advert_record(
-                &self,
-                source: &str,
-                external_id: &str,
-            ) -> Result<Option<String>> {
-                let row = sqlx::query($crate::visits::ADVERT_RECORD)
-                    .bind(source)
-                    .bind(external_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .context("reading an advert")?;
-                Ok(row.map(|r| r.get(0)))
+                Ok(rows.iter().map(|r| r.get(0)).collect())
             }
 
             async fn cluster_records(
