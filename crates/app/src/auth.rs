@@ -84,7 +84,8 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-fn principal_of(row: &lantern_store::UserRow) -> Result<Principal, StoreError> {
+/// The person an account row stands for (its role and organisation kind parsed).
+pub fn principal_of(row: &lantern_store::UserRow) -> Result<Principal, StoreError> {
     let role = Role::parse(&row.role)
         .ok_or_else(|| StoreError::Corrupt(format!("account role {:?}", row.role)))?;
     let org_kind = OrgKind::parse(&row.org_kind)

@@ -719,9 +719,13 @@ async fn hostile_capture_text_renders_as_text() {
             "/locations?all=1".into(),
             "/plan".into(),
         ];
-        let view = lantern_app::views::cluster(&app.store, &support_analyst(&app).await, &cluster)
-            .await
-            .unwrap();
+        let view = lantern_app::views::cluster(
+            &app.store,
+            &support::principal(&app.store, "analyst").await,
+            &cluster,
+        )
+        .await
+        .unwrap();
         pages.extend(
             view.locations
                 .iter()
@@ -742,18 +746,6 @@ async fn hostile_capture_text_renders_as_text() {
             escaped += body.matches("&lt;script&gt;").count();
         }
         assert!(escaped > 0, "the hostile text is shown, escaped ({XSS})");
-    }
-}
-
-async fn support_analyst(app: &TestApp) -> lantern_access::Principal {
-    use lantern_store::AccountStore;
-    let u = app.store.user("analyst").await.unwrap().unwrap();
-    lantern_access::Principal {
-        user_id: u.id,
-        username: u.username,
-        org_id: u.org_id,
-        org_kind: lantern_access::OrgKind::Police,
-        role: Role::PoliceAnalyst,
     }
 }
 

@@ -108,6 +108,12 @@ async fn seed(store: &Store, dir: &std::path::Path) {
     .unwrap();
 }
 
+/// The person an account stands for.
+pub async fn principal(store: &Store, username: &str) -> Principal {
+    let row = store.user(username).await.unwrap().unwrap();
+    lantern_app::auth::principal_of(&row).unwrap()
+}
+
 fn me() -> Principal {
     accounts::operator()
 }
@@ -161,14 +167,7 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
                 .id
         }
     };
-    let analyst = store.user("analyst").await.unwrap().unwrap();
-    let analyst = Principal {
-        user_id: analyst.id,
-        username: analyst.username,
-        org_id: analyst.org_id,
-        org_kind: lantern_access::OrgKind::Police,
-        role: lantern_access::Role::PoliceAnalyst,
-    };
+    let analyst = principal(&store, "analyst").await;
     lantern_app::views::share(
         &store,
         &analyst,
@@ -187,14 +186,7 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
     )
     .await
     .unwrap();
-    let c = store.user("outreach.c").await.unwrap().unwrap();
-    let outreach_c = Principal {
-        user_id: c.id,
-        username: c.username,
-        org_id: c.org_id,
-        org_kind: lantern_access::OrgKind::Ngo,
-        role: lantern_access::Role::OutreachWorker,
-    };
+    let outreach_c = principal(&store, "outreach.c").await;
     let visit = lantern_app::visit::VisitRequest {
         location: ids[1].clone(),
         at: None,
