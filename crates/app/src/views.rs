@@ -217,6 +217,8 @@ pub struct LocationPage {
     pub location: LocationView,
     /// Clusters advertising here (intelligence roles only).
     pub clusters: Vec<ClusterRecord>,
+    /// The listings that name it, oldest first (intelligence roles only).
+    pub listings: Vec<AdvertRecord>,
     /// The organisations it is shared with (intelligence roles only).
     pub shares: Vec<LocationShare>,
     /// The person's own organisation's visits.
@@ -245,9 +247,20 @@ pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<Locati
         .collect();
     if who.can(Permission::ViewIntelligence) {
         let clusters = clusters_at(store, &record).await?;
+        let mut listings = Vec::new();
+        for c in &clusters {
+            let (_, adverts, _) = cluster_records(store, &c.cluster, &[RecordKind::Advert]).await?;
+            listings.extend(
+                adverts
+                    .into_iter()
+                    .filter(|a| a.locations.contains(&record.location)),
+            );
+        }
+        listings.sort_by_key(|a| a.first_seen);
         Ok(LocationPage {
             location: LocationView { record, note: None },
             clusters,
+            listings,
             shares,
             visits,
         })
@@ -262,6 +275,7 @@ pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<Locati
                 note,
             },
             clusters: Vec::new(),
+            listings: Vec::new(),
             shares: Vec::new(),
             visits,
         })

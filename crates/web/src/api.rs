@@ -154,6 +154,7 @@ pub async fn location(
             });
             if p.can(Permission::ViewIntelligence) {
                 body["clusters"] = json!(page.clusters);
+                body["listings"] = json!(page.listings);
                 body["shared_with"] = json!(
                     page.shares
                         .iter()

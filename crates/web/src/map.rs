@@ -38,8 +38,13 @@ struct Frame {
 
 impl Frame {
     fn of_region(g: &Gazetteer) -> Self {
+        Self::around(g.borough_outlines().into_iter().map(|(_, p)| p))
+    }
+
+    /// A frame around these polygons.
+    fn around<'a>(polygons: impl Iterator<Item = &'a lantern_geo::polygon::Polygon>) -> Self {
         let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (_, poly) in g.borough_outlines() {
+        for poly in polygons {
             for ring in poly.rings() {
                 for &(lon, lat) in ring {
                     west = west.min(lon);
@@ -77,14 +82,7 @@ fn outlines(g: &Gazetteer, frame: &Frame) -> String {
     let mut out = String::new();
     let mut labels = String::new();
     for (area, poly) in g.borough_outlines() {
-        let mut d = String::new();
-        for ring in poly.rings() {
-            for (i, &(lon, lat)) in ring.iter().enumerate() {
-                let (x, y) = frame.xy(lon, lat);
-                let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
-            }
-            d.push('Z');
-        }
+        let d = path_of(poly, frame);
         let name = maud::html! { (area.name) }.into_string();
         let _ = write!(
             out,
@@ -109,9 +107,58 @@ pub fn region_map(markers: &[Marker], caption: &str) -> Markup {
     draw(markers, caption, "map")
 }
 
-/// A smaller map, for one place.
-pub fn small_map(markers: &[Marker], caption: &str) -> Markup {
-    draw(markers, caption, "map small")
+/// A smaller map of one borough with its wards, for one place (the whole region when the
+/// borough is unknown).
+pub fn borough_map(borough: Option<&str>, markers: &[Marker], caption: &str) -> Markup {
+    match borough.and_then(|code| boroughs_with_wards().get(code)) {
+        Some(base) => draw_on(base, markers, caption, "map small"),
+        None => draw(markers, caption, "map small"),
+    }
+}
+
+/// Each borough's frame and drawing (its wards, then its outline), made once.
+fn boroughs_with_wards() -> &'static std::collections::HashMap<String, (Frame, String)> {
+    static MAPS: OnceLock<std::collections::HashMap<String, (Frame, String)>> = OnceLock::new();
+    MAPS.get_or_init(|| {
+        let Ok(g) = Gazetteer::embedded() else {
+            return Default::default();
+        };
+        let wards = g.ward_outlines();
+        g.borough_outlines()
+            .into_iter()
+            .map(|(area, outline)| {
+                let frame = Frame::around(std::iter::once(outline));
+                let mut svg = String::new();
+                for (ward, _, poly) in wards.iter().filter(|(_, b, _)| *b == area.code) {
+                    let name = maud::html! { (ward.name) }.into_string();
+                    let _ = write!(
+                        svg,
+                        r#"<path class="ward" d="{}"><title>{name}</title></path>"#,
+                        path_of(poly, &frame)
+                    );
+                }
+                let _ = write!(
+                    svg,
+                    r#"<path class="outline" d="{}"/>"#,
+                    path_of(outline, &frame)
+                );
+                (area.code.clone(), (frame, svg))
+            })
+            .collect()
+    })
+}
+
+/// An SVG path of a polygon's rings in a frame.
+fn path_of(poly: &lantern_geo::polygon::Polygon, frame: &Frame) -> String {
+    let mut d = String::new();
+    for ring in poly.rings() {
+        for (i, &(lon, lat)) in ring.iter().enumerate() {
+            let (x, y) = frame.xy(lon, lat);
+            let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+        }
+        d.push('Z');
+    }
+    d
 }
 
 /// The legend of the bands' colours.
@@ -138,10 +185,17 @@ fn base() -> Option<&'static (Frame, String)> {
 }
 
 fn draw(markers: &[Marker], caption: &str, class: &str) -> Markup {
-    let Some((frame, shapes)) = base() else {
+    let Some(base) = base() else {
         return html! { p.muted { "The map cannot be drawn: the bundled geography did not load." } };
     };
+    draw_on(base, markers, caption, class)
+}
+
+fn draw_on(base: &(Frame, String), markers: &[Marker], caption: &str, class: &str) -> Markup {
+    let (frame, shapes) = base;
     let height = frame.height.ceil();
+    // Markers keep a readable size however tall the drawing is scaled down.
+    let r = format!("{:.1}", (height / 60.0).max(6.0));
     html! {
         figure class=(class) {
             svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(caption) {
@@ -151,10 +205,10 @@ fn draw(markers: &[Marker], caption: &str, class: &str) -> Markup {
                         @let (x, y) = frame.xy(m.lon, m.lat);
                         @if let Some(href) = &m.href {
                             a href=(href) {
-                                circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" { title { (m.label) } }
+                                circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(r) { title { (m.label) } }
                             }
                         } @else {
-                            circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" { title { (m.label) } }
+                            circle class=(m.class) cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(r) { title { (m.label) } }
                         }
                     }
                 } @else {

@@ -168,6 +168,20 @@ async fn a_week_of_work_in_the_browser() {
             .await
             .unwrap();
         let path = wait_for_path(&c, |p| p.starts_with("/locations/loc-")).await;
+        let main = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(main.contains("Listings that name it"), "{main}");
+        assert!(main.contains("Who advertises here"));
+        let wards = c
+            .find_all(Locator::Css("figure.map path.ward"))
+            .await
+            .unwrap();
+        assert!(wards.len() > 5, "the borough is drawn with its wards");
         shot(&c, &format!("{backend}-3-location")).await;
 
         // Record a visit on a phone-sized screen.

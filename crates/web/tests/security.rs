@@ -683,6 +683,25 @@ async fn another_organisations_markers_never_appear() {
                 }
             }
         }
+        // A partner's copy of a shared location shows nothing of the intelligence behind it.
+        let b = app.signed_in("outreach.b").await;
+        let body = b
+            .get(app.url(&format!("/locations/{}", app.location_b)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("Why it was shared with you"));
+        for hidden in [
+            "Listings that name it",
+            "Who advertises here",
+            "/clusters/",
+            "+447700",
+        ] {
+            assert!(!body.contains(hidden), "a partner sees {hidden:?}");
+        }
         // C itself sees its own (the markers are real and reachable).
         let c = app.signed_in("outreach.c").await;
         let body = c

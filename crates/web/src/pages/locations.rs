@@ -17,7 +17,7 @@ use super::layout::{csrf, page};
 use super::{server_error, signed_in, to_login, view_error};
 use crate::AppState;
 use crate::guard::Viewer;
-use crate::map::{Marker, region_map, small_map};
+use crate::map::{Marker, borough_map, region_map};
 
 /// The seven boroughs as `(code, name)`, by name (read once).
 fn boroughs() -> &'static [(String, String)] {
@@ -225,7 +225,7 @@ pub async fn location(
         @if p.can(Permission::RecordVisits) {
             p { a.button href=(format!("/locations/{}/visit", l.location)) { "Record a visit" } }
         }
-        (small_map(&marker, &format!("{} on a map of the seven boroughs", l.label)))
+        (borough_map(l.local_authority.as_deref(), &marker, &format!("{} on a map of {} and its wards", l.label, borough_name(l.local_authority.as_deref()))))
         @if !pageview.clusters.is_empty() {
             section {
                 h2 { "Who advertises here" }
@@ -235,6 +235,19 @@ pub async fn location(
                         p.muted { (c.size) " listing(s), " (day(c.first_seen)) " to " (day(c.last_seen)) }
                         @if c.reasons.is_empty() { p { "No reason for concern recorded." } }
                         ul.reasons { @for r in &c.reasons { li { (r) } } }
+                    }
+                }
+            }
+        }
+        @if !pageview.listings.is_empty() {
+            section {
+                h2 { "Listings that name it (" (pageview.listings.len()) ")" }
+                table.list {
+                    thead { tr { th { "Site" } th { "Listing" } th { "First seen" } th { "Last seen" } th { "Phones" } } }
+                    tbody {
+                        @for a in pageview.listings.iter().take(200) {
+                            tr { td { (a.source) } td { (a.external_id) } td { (day(a.first_seen)) } td { (day(a.last_seen)) } td { (a.phones.join(", ")) } }
+                        }
                     }
                 }
             }
