@@ -15,12 +15,17 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use support::{PASSWORD, spawn_app};
 
-struct Driver(Child);
+/// chromedriver, and the temporary directory its browsers keep their profiles in (removed when
+/// the test ends, even when it fails).
+struct Driver {
+    child: Child,
+    _profiles: tempfile::TempDir,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -82,13 +87,18 @@ async fn start_browser() -> Option<(Driver, Client)> {
         .local_addr()
         .unwrap()
         .port();
+    let profiles = tempfile::tempdir().unwrap();
     let child = Command::new(driver)
+        .env("TMPDIR", profiles.path())
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let driver = Driver(child);
+    let driver = Driver {
+        child,
+        _profiles: profiles,
+    };
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
