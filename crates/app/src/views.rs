@@ -125,6 +125,50 @@ impl NewLocations {
     }
 }
 
+/// Calls `f` with every stored location record; a record that does not parse ends the reading.
+async fn each_location(
+    store: &Store,
+    mut f: impl FnMut(LocationRecord) + Send,
+) -> Result<(), ViewError> {
+    let mut bad = None;
+    store
+        .for_each_record(RecordKind::Location, &mut |json| {
+            match serde_json::from_str::<LocationRecord>(json) {
+                Ok(l) => f(l),
+                Err(e) => bad = Some(e.to_string()),
+            }
+            Ok(())
+        })
+        .await?;
+    bad.map_or(Ok(()), |e| Err(ViewError::Corrupt(e)))
+}
+
+/// The organisations a location is shared with, if the person may see it; not found otherwise.
+async fn visible_shares(
+    store: &Store,
+    who: &Principal,
+    id: &str,
+) -> Result<Vec<LocationShare>, ViewError> {
+    let shares = store.shares_of_location(id).await?;
+    let shared_with: Vec<i64> = shares.iter().map(|s| s.org_id).collect();
+    if who.may_see_location(&shared_with) {
+        Ok(shares)
+    } else {
+        Err(Refused::NotFound.into())
+    }
+}
+
+/// Whether the person may record a visit to this location: the permission, and a location that
+/// exists and that they may see (the visit form asks before it is shown).
+pub async fn may_record_visit(store: &Store, who: &Principal, id: &str) -> Result<(), ViewError> {
+    who.require(Permission::RecordVisits)?;
+    visible_shares(store, who, id).await?;
+    match store.location_record(id).await? {
+        Some(_) => Ok(()),
+        None => Err(Refused::NotFound.into()),
+    }
+}
+
 /// Locations shared with the person's organisation, by id with their notes.
 async fn shared_notes(
     store: &Store,
@@ -169,23 +213,15 @@ pub async fn locations(
             });
         }
     } else if who.can(Permission::ViewIntelligence) {
-        let mut bad = None;
-        store
-            .for_each_record(RecordKind::Location, &mut |json| {
-                match serde_json::from_str::<LocationRecord>(json) {
-                    Ok(l) if keep(filter, &l) => out.push(LocationView {
-                        record: l,
-                        note: None,
-                    }),
-                    Ok(_) => {}
-                    Err(e) => bad = Some(e.to_string()),
-                }
-                Ok(())
-            })
-            .await?;
-        if let Some(e) = bad {
-            return Err(ViewError::Corrupt(e));
-        }
+        each_location(store, |l| {
+            if keep(filter, &l) {
+                out.push(LocationView {
+                    record: l,
+                    note: None,
+                });
+            }
+        })
+        .await?;
     } else if who.can(Permission::ViewSharedLeads) {
         for (id, note) in shared_notes(store, who).await? {
             if let Some(json) = store.location_record(&id).await? {
@@ -231,14 +267,10 @@ pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<Locati
         Some(json) => parse(&json)?,
         None => return Err(Refused::NotFound.into()),
     };
-    let shares = store.shares_of_location(id).await?;
-    let shared_with: Vec<i64> = shares.iter().map(|s| s.org_id).collect();
     if !who.can(Permission::ViewIntelligence) && !who.can(Permission::ViewSharedLeads) {
         return Err(Refused::Forbidden.into());
     }
-    if !who.may_see_location(&shared_with) {
-        return Err(Refused::NotFound.into());
-    }
+    let shares = visible_shares(store, who, id).await?;
     let visits: Vec<VisitRow> = store
         .visits_of(id)
         .await?
@@ -417,11 +449,7 @@ pub async fn record_visit(
     mut request: VisitRequest,
 ) -> Result<i64, ViewError> {
     who.require(Permission::RecordVisits)?;
-    let shares = store.shares_of_location(request.location.trim()).await?;
-    let shared_with: Vec<i64> = shares.iter().map(|s| s.org_id).collect();
-    if !who.may_see_location(&shared_with) {
-        return Err(Refused::NotFound.into());
-    }
+    visible_shares(store, who, request.location.trim()).await?;
     request.recorded_by = who.username.clone();
     request.org_id = Some(who.org_id);
     Ok(crate::visit::record(store, &request).await?)
@@ -473,32 +501,21 @@ pub struct BoroughCounts {
 pub async fn aggregates(store: &Store, who: &Principal) -> Result<Vec<BoroughCounts>, ViewError> {
     who.require(Permission::ViewAggregates)?;
     let mut raw: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut bad = None;
-    store
-        .for_each_record(RecordKind::Location, &mut |json| {
-            match serde_json::from_str::<LocationRecord>(json) {
-                Ok(l) => {
-                    let key = l
-                        .local_authority
-                        .clone()
-                        .unwrap_or_else(|| "unknown".into());
-                    let c = raw.entry(key).or_default();
-                    c[0] += 1;
-                    c[1] += u64::from(l.status == LocationStatus::New);
-                    c[2] += u64::from(l.risk_band == RiskBand::High);
-                    c[3] += u64::from(matches!(
-                        l.status,
-                        LocationStatus::Visited | LocationStatus::Closed
-                    ));
-                }
-                Err(e) => bad = Some(e.to_string()),
-            }
-            Ok(())
-        })
-        .await?;
-    if let Some(e) = bad {
-        return Err(ViewError::Corrupt(e));
-    }
+    each_location(store, |l| {
+        let key = l
+            .local_authority
+            .clone()
+            .unwrap_or_else(|| "unknown".into());
+        let c = raw.entry(key).or_default();
+        c[0] += 1;
+        c[1] += u64::from(l.status == LocationStatus::New);
+        c[2] += u64::from(l.risk_band == RiskBand::High);
+        c[3] += u64::from(matches!(
+            l.status,
+            LocationStatus::Visited | LocationStatus::Closed
+        ));
+    })
+    .await?;
     let count = |n: u64| {
         if n < SUPPRESS_BELOW {
             Count::Suppressed

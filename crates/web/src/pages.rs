@@ -118,10 +118,15 @@ fn login_page(next: &str, token: &str, error: Option<&str>, status: StatusCode) 
             button type="submit" { "Sign in" }
         }
     };
-    let mut res = layout::page_with_status(None, "Sign in", &body, status);
-    if let Ok(v) = header::HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict"
-    )) {
+    with_cookie(
+        layout::page_with_status(None, "Sign in", &body, status),
+        &format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict"),
+    )
+}
+
+/// `res` with a `Set-Cookie` header added.
+fn with_cookie(mut res: Response, cookie: &str) -> Response {
+    if let Ok(v) = header::HeaderValue::from_str(cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -178,17 +183,13 @@ pub async fn login(
     .await
     {
         Ok(signed) => {
-            let mut res = Redirect::to(&next).into_response();
             let cookie = guard::set_cookie(
                 &state,
                 guard::session_cookie_name(&state),
                 &signed.token,
                 None,
             );
-            if let Ok(v) = header::HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
+            with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
         Err(e @ LoginError::BadCredentials) => login_page(
             &next,
@@ -216,10 +217,6 @@ pub async fn logout(
     {
         return server_error(&e.to_string());
     }
-    let mut res = Redirect::to("/login").into_response();
     let cookie = guard::set_cookie(&state, guard::session_cookie_name(&state), "", Some(0));
-    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
+    with_cookie(Redirect::to("/login").into_response(), &cookie)
 }

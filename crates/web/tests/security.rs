@@ -297,6 +297,35 @@ async fn ten_failures_refuse_the_eleventh_per_account_and_per_address() {
     }
 }
 
+/// Signs `user` in through the form with a client that keeps no cookies, sending `extra` cookies
+/// beside the login form's; the session token the server set.
+async fn sign_in_with_cookie(
+    app: &TestApp,
+    raw: &reqwest::Client,
+    user: &str,
+    extra: &str,
+) -> Option<String> {
+    let page = raw.get(app.url("/login")).send().await.unwrap();
+    let login_cookie = header(&page, "set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = hidden(&page.text().await.unwrap(), "csrf").unwrap();
+    let res = raw
+        .post(app.url("/login"))
+        .header("cookie", format!("{login_cookie}; {extra}"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("username", user),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    session_cookie(&res)
+}
+
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
@@ -320,32 +349,9 @@ async fn sessions_are_new_at_login_and_end_when_they_should() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let page = raw.get(app.url("/login")).send().await.unwrap();
-        let login_cookie = page
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let token = hidden(&page.text().await.unwrap(), "csrf").unwrap();
-        let res = raw
-            .post(app.url("/login"))
-            .header(
-                "cookie",
-                format!("{login_cookie}; lantern_session=attacker-chosen"),
-            )
-            .form(&[
-                ("csrf", token.as_str()),
-                ("username", "analyst"),
-                ("password", PASSWORD),
-            ])
-            .send()
+        let session = sign_in_with_cookie(&app, &raw, "analyst", "lantern_session=attacker-chosen")
             .await
-            .unwrap();
-        let session = session_cookie(&res).expect("a session cookie");
+            .expect("a session cookie");
         assert_ne!(session, "attacker-chosen");
         assert!(session.len() >= 43, "256-bit token");
         let with = |t: &str| format!("lantern_session={t}");
@@ -382,30 +388,9 @@ async fn sessions_are_new_at_login_and_end_when_they_should() {
         );
 
         // Sign-out ends the session in the store: the old token no longer works.
-        let page = raw.get(app.url("/login")).send().await.unwrap();
-        let login_cookie = page
-            .headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let token = hidden(&page.text().await.unwrap(), "csrf").unwrap();
-        let res = raw
-            .post(app.url("/login"))
-            .header("cookie", login_cookie)
-            .form(&[
-                ("csrf", token.as_str()),
-                ("username", "outreach.b"),
-                ("password", PASSWORD),
-            ])
-            .send()
+        let old = sign_in_with_cookie(&app, &raw, "outreach.b", "")
             .await
             .unwrap();
-        let old = session_cookie(&res).unwrap();
         let html = raw
             .get(app.url("/"))
             .header("cookie", with(&old))
@@ -659,14 +644,7 @@ async fn another_organisations_markers_never_appear() {
                 for location in [&app.location_b, &app.location_c, &app.location_none] {
                     let path = concrete(&app, rule.path, location);
                     for query in ["", "?all=1"] {
-                        let body = client
-                            .get(app.url(&format!("{path}{query}")))
-                            .send()
-                            .await
-                            .unwrap()
-                            .text()
-                            .await
-                            .unwrap();
+                        let body = app.text(&client, &format!("{path}{query}")).await;
                         if *org != "Charity C" {
                             assert!(
                                 !body.contains(CANARY_VISIT),
@@ -685,14 +663,9 @@ async fn another_organisations_markers_never_appear() {
         }
         // A partner's copy of a shared location shows nothing of the intelligence behind it.
         let b = app.signed_in("outreach.b").await;
-        let body = b
-            .get(app.url(&format!("/locations/{}", app.location_b)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = app
+            .text(&b, &format!("/locations/{}", app.location_b))
+            .await;
         assert!(body.contains("Why it was shared with you"));
         for hidden in [
             "Listings that name it",
@@ -704,14 +677,9 @@ async fn another_organisations_markers_never_appear() {
         }
         // C itself sees its own (the markers are real and reachable).
         let c = app.signed_in("outreach.c").await;
-        let body = c
-            .get(app.url(&format!("/locations/{}", app.location_c)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = app
+            .text(&c, &format!("/locations/{}", app.location_c))
+            .await;
         assert!(
             body.contains(CANARY_SHARE),
             "C sees the note it was shared with"
@@ -752,14 +720,7 @@ async fn hostile_capture_text_renders_as_text() {
         );
         let mut escaped = 0;
         for page in &pages {
-            let body = analyst
-                .get(app.url(page))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let body = app.text(&analyst, page).await;
             assert!(!body.contains("<script>alert"), "raw script on {page}");
             assert!(!body.contains("<img src=x"), "raw img on {page}");
             escaped += body.matches("&lt;script&gt;").count();
@@ -817,14 +778,7 @@ async fn search_finds_listings_by_phone_place_and_words_for_analysts_only() {
         // Quotes and FTS syntax in a query are data, not syntax.
         assert!(find("\"Digbeth\" OR NEAR(x y) *").await.is_empty());
         // The page shows them, escaped.
-        let page = analyst
-            .get(app.url("/search?q=07700+900701"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.text(&analyst, "/search?q=07700+900701").await;
         assert!(page.contains("hostile-site") && !page.contains("<script>alert"));
         // Partners and the OPCC may not search intelligence.
         for user in ["outreach.b", "opcc", "admin"] {

@@ -68,8 +68,7 @@ pub async fn visit_form(
     let Some(session) = signed_in(&viewer) else {
         return to_login();
     };
-    // Only for a location the person may see.
-    if let Err(e) = views::location(&state.store, &session.principal, &id).await {
+    if let Err(e) = views::may_record_visit(&state.store, &session.principal, &id).await {
         return view_error(session, &e);
     }
     form_page(session, &id, None, StatusCode::OK)

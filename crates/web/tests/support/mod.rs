@@ -310,17 +310,21 @@ impl TestApp {
             .as_u16()
     }
 
-    /// The CSRF token of the signed-in session (read from the home page's sign-out form).
-    pub async fn csrf(&self, client: &reqwest::Client) -> String {
-        let html = client
-            .get(self.url("/"))
+    /// The body of a GET of `path` as `client`.
+    pub async fn text(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
             .send()
             .await
             .unwrap()
             .text()
             .await
-            .unwrap();
-        hidden(&html, "csrf").unwrap_or_default()
+            .unwrap()
+    }
+
+    /// The CSRF token of the signed-in session (read from the home page's sign-out form).
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        hidden(&self.text(client, "/").await, "csrf").unwrap_or_default()
     }
 
     /// Moves the server's clock by `seconds`.
