@@ -12,7 +12,8 @@ use crate::area::{Area, area_of_capture};
 
 /// Version of the evidence format; evidence of another version is recomputed. 4: listings also
 /// get a search document (a store analysed before search existed is analysed again in full).
-pub const EVIDENCE_VERSION: u32 = 4;
+/// 5: listings also get a link state (sketch and cluster) for incremental linking.
+pub const EVIDENCE_VERSION: u32 = 5;
 
 /// A store's capture id (increasing in ingest order).
 pub type CaptureId = i64;

@@ -10,12 +10,14 @@ pub mod area;
 pub mod evidence;
 mod locations;
 pub mod risk;
+mod sketch;
 pub mod text;
 
 pub use area::{Area, PlaceDistricts, area_of_capture};
 pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, ListingEvidence};
-pub use locations::{LocationSettings, is_new_since};
+pub use locations::{LocationSettings, is_new_since, location_key, premises_key};
 pub use risk::{Assessment, RiskConfigError, RiskModel};
+pub use sketch::Sketch;
 
 use std::collections::BTreeSet;
 
@@ -23,7 +25,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use lantern_core::Timestamp;
 use lantern_core::export::{AdvertRecord, ClusterRecord, LocationRecord, RiskBand};
-use lantern_link::{Evidence, LinkKind, Settings, link};
+use lantern_link::{Clusters, Evidence, LinkKind, Settings, link};
 
 /// One listing as the analysis sees it.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +53,8 @@ pub struct Analysis {
     pub locations: Vec<LocationRecord>,
 }
 
-/// Analyses `listings` (in `(source, external_id)` order).
+/// Analyses `listings` (in `(source, external_id)` order): links them all, then makes every
+/// record.
 pub fn analyse(
     listings: &[ListingInput<'_>],
     places: &PlaceDistricts,
@@ -60,28 +63,56 @@ pub fn analyse(
 ) -> Analysis {
     let evidence: Vec<Evidence> = listings
         .iter()
-        .map(|l| Evidence {
-            source: l.source.to_owned(),
-            external_id: l.external_id.to_owned(),
-            first_seen: Some(l.first_seen),
-            phones: l.evidence.phones.iter().cloned().collect(),
-            emails: l.evidence.emails.iter().cloned().collect(),
-            handles: l.evidence.handles.iter().cloned().collect(),
-            images: l.evidence.images.iter().cloned().collect(),
-            text: l.evidence.text_signature.clone(),
-            context: context(l.evidence, places),
-        })
+        .map(|l| link_evidence(l, Sketch::of(l.evidence, places).inputs))
         .collect();
     let clusters = link(&evidence, Settings::default());
     drop(evidence);
-    let located = locations::locate(listings, &clusters.cluster_of, places, settings);
+    let Some(reference) = listings.iter().map(|l| l.last_seen).max() else {
+        return Analysis::default();
+    };
+    records(
+        listings,
+        &clusters,
+        &clusters.cluster_of,
+        reference,
+        places,
+        settings,
+        model,
+    )
+}
+
+/// What linking sees of a listing: its names, first sighting and `inputs`.
+pub fn link_evidence(l: &ListingInput<'_>, inputs: lantern_link::Inputs) -> Evidence {
+    Evidence {
+        source: l.source.to_owned(),
+        external_id: l.external_id.to_owned(),
+        first_seen: Some(l.first_seen),
+        inputs,
+    }
+}
+
+/// The records of `listings`, already linked: `cluster_of` gives each listing's cluster, and
+/// `clusters` the linking of the whole store (for each cluster's reasons). `listings` must hold
+/// whole clusters, every listing of each premises they name, and keep the store's
+/// `(source, external_id)` order; `reference` is the latest capture time of the whole store.
+/// Records made from such a part equal those of the whole.
+pub fn records(
+    listings: &[ListingInput<'_>],
+    clusters: &Clusters,
+    cluster_of: &[String],
+    reference: Timestamp,
+    places: &PlaceDistricts,
+    settings: &LocationSettings,
+    model: &RiskModel,
+) -> Analysis {
+    let located = locations::locate(listings, cluster_of, reference, places, settings);
 
     let mut adverts = Vec::with_capacity(listings.len());
     for (i, l) in listings.iter().enumerate() {
         adverts.push(AdvertRecord {
             source: l.source.to_owned(),
             external_id: l.external_id.to_owned(),
-            cluster: clusters.cluster_of[i].clone(),
+            cluster: cluster_of[i].clone(),
             locations: located.of_listing[i].clone(),
             phones: l.evidence.phones.iter().cloned().collect(),
             emails: l.evidence.emails.iter().cloned().collect(),
@@ -98,7 +129,7 @@ pub fn analyse(
     let mut records: Vec<ClusterRecord> = Vec::new();
     let mut phones: Vec<BTreeSet<&str>> = Vec::new();
     for (i, l) in listings.iter().enumerate() {
-        let id = clusters.cluster_of[i].as_str();
+        let id = cluster_of[i].as_str();
         let k = *index.entry(id).or_insert_with(|| {
             records.push(ClusterRecord {
                 cluster: id.to_owned(),

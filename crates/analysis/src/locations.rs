@@ -40,6 +40,32 @@ impl Default for LocationSettings {
     }
 }
 
+impl LocationSettings {
+    /// A location's status before visits (`new` or `known`) and whether it was short-lived, when
+    /// advertised from `first` to `last` and the store's latest capture is at `reference`.
+    pub fn timing(
+        &self,
+        first: Timestamp,
+        last: Timestamp,
+        reference: Timestamp,
+    ) -> (LocationStatus, bool) {
+        let day = 24 * 3600;
+        let new_from = reference
+            .plus_seconds(-((self.new_window_days * day) as i64))
+            .unwrap_or(reference);
+        let span_days = (last.unix_micros() - first.unix_micros()) / (1_000_000 * day as i64);
+        let status = if first >= new_from {
+            LocationStatus::New
+        } else {
+            LocationStatus::Known
+        };
+        (
+            status,
+            span_days <= self.short_lived_days as i64 && last < new_from,
+        )
+    }
+}
+
 /// Whether a location belongs in `export locations --new-since T`: first seen at or after `T`
 /// and never known or visited before it.
 pub fn is_new_since(record: &LocationRecord, since: Timestamp) -> bool {
@@ -104,25 +130,44 @@ fn area_spans<'a>(l: &ListingInput<'a>) -> Vec<(&'a Area, Timestamp, Timestamp)>
         .collect()
 }
 
-fn location_id(kind: &str, key: &str) -> String {
+/// The 64 bits that name a location: the first eight bytes of a SHA-256 of its kind and key.
+fn location_bits(kind: &str, key: &str) -> u64 {
     let mut h = Sha256::new();
     h.update(b"lantern-location\0");
     h.update(kind.as_bytes());
     h.update(b"\0");
     h.update(key.as_bytes());
-    format!("loc-{}", hex::encode(&h.finalize()[..8]))
+    let digest = h.finalize();
+    let mut bits = [0; 8];
+    bits.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(bits)
 }
 
-/// Resolves every listing's areas to locations and gathers their records.
+fn location_id(kind: &str, key: &str) -> String {
+    format!("loc-{:016x}", location_bits(kind, key))
+}
+
+/// The key of the premises with area key `area_key`: the bits of its location id, so that a
+/// location record's id gives it back ([`location_key`]).
+pub fn premises_key(area_key: &str) -> u64 {
+    location_bits("premises", area_key)
+}
+
+/// The bits of a location id (`loc-` and 16 hex digits), as [`premises_key`] gives them.
+pub fn location_key(location_id: &str) -> Option<u64> {
+    let hex = location_id.strip_prefix("loc-")?;
+    (hex.len() == 16).then(|| u64::from_str_radix(hex, 16).ok())?
+}
+
+/// Resolves every listing's areas to locations and gathers their records; `reference` is the
+/// latest capture time of the whole store (statuses are relative to it).
 pub(crate) fn locate<'a>(
     listings: &[ListingInput<'a>],
     cluster_of: &'a [String],
+    reference: Timestamp,
     places: &PlaceDistricts,
     settings: &LocationSettings,
 ) -> Located {
-    let Some(reference) = listings.iter().map(|l| l.last_seen).max() else {
-        return Located::default();
-    };
     let spans: Vec<Vec<(&'a Area, Timestamp, Timestamp)>> =
         listings.iter().map(area_spans).collect();
 
@@ -194,15 +239,10 @@ pub(crate) fn locate<'a>(
         of_listing.push(ids.into_iter().collect());
     }
 
-    let day = 24 * 3600;
-    let new_from = reference
-        .plus_seconds(-((settings.new_window_days * day) as i64))
-        .unwrap_or(reference);
     let records: Vec<LocationRecord> = aggregates
         .iter()
         .map(|(id, a)| {
-            let span_days =
-                (a.last.unix_micros() - a.first.unix_micros()) / (1_000_000 * day as i64);
+            let (status, short_lived) = settings.timing(a.first, a.last, reference);
             LocationRecord {
                 location: id.clone(),
                 label: a.area.label.clone(),
@@ -214,11 +254,7 @@ pub(crate) fn locate<'a>(
                 first_seen: a.first,
                 last_seen: a.last,
                 listings: a.listings.len() as u64,
-                status: if a.first >= new_from {
-                    LocationStatus::New
-                } else {
-                    LocationStatus::Known
-                },
+                status,
                 risk: 0.0,
                 risk_band: RiskBand::Low,
                 kind: if a.cluster.is_some() {
@@ -227,7 +263,7 @@ pub(crate) fn locate<'a>(
                     LocationKind::Premises
                 },
                 cluster: a.cluster.map(str::to_owned),
-                short_lived: span_days <= settings.short_lived_days as i64 && a.last < new_from,
+                short_lived,
                 assessed: false,
             }
         })

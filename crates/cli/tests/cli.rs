@@ -969,54 +969,227 @@ fn exports(db: &TestDb) -> [String; 3] {
     })
 }
 
+/// Postcode units of the bundled gazetteer that the test below puts in adverts, so that several
+/// clusters share premises (the simulator names areas, never units).
+const SHARED_UNITS: [&str; 4] = ["B5 6DY", "B1 1BB", "WS1 1AA", "B18 6NF"];
+
+/// `line` with, for one listing in five, a postcode unit instead of its district; which unit
+/// moves with the capture's day, so premises gain listings and clusters as weeks pass.
+fn with_shared_premises(line: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let number: usize = v["external_id"].as_str().unwrap()[1..].parse().unwrap();
+    let day: usize = v["captured_at"].as_str().unwrap()[8..10].parse().unwrap();
+    if number.is_multiple_of(5) {
+        v["location"] = serde_json::json!({ "postcode": SHARED_UNITS[(number / 5 + day / 6) % 4] });
+    }
+    v.to_string()
+}
+
+/// A visit recorded through the command line (closing the location when `closed`).
+fn record_visit(db: &TestDb, location: &str, closed: bool) {
+    let mut args = vec![
+        "visit",
+        "record",
+        "--location",
+        location,
+        "--purpose",
+        "safeguarding",
+        "--outcome",
+        "NO_ANSWER",
+        "--at",
+        "2026-09-22T10:00:00Z",
+    ];
+    if closed {
+        args.push("--closed");
+    }
+    let out = run(db, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
 #[tokio::test]
 async fn incremental_analysis_equals_a_full_one_and_a_rerun_writes_nothing() {
     let sim = tempfile::tempdir().unwrap();
     simulate(sim.path(), "7", "800", "4");
-    let all = std::fs::read_to_string(sim.path().join("captures.jsonl")).unwrap();
-    // The first two weeks, then the rest (the scenario starts on 2026-09-07).
-    let (early, late): (Vec<&str>, Vec<&str>) = all.lines().partition(|l| {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        v["captured_at"].as_str().unwrap() < "2026-09-21"
-    });
-    assert!(!early.is_empty() && !late.is_empty());
-    let early = write_file(sim.path(), "early.jsonl", early.join("\n").as_bytes());
-    let late = write_file(sim.path(), "late.jsonl", late.join("\n").as_bytes());
-    let whole = sim.path().join("captures.jsonl");
+    let all: Vec<String> = std::fs::read_to_string(sim.path().join("captures.jsonl"))
+        .unwrap()
+        .lines()
+        .map(with_shared_premises)
+        .collect();
+    // Weekly batches (the scenario starts on 2026-09-07), then a small late batch.
+    let mut weeks: Vec<Vec<&str>> = vec![Vec::new(); 5];
+    for line in &all {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let at = v["captured_at"].as_str().unwrap();
+        let week = ["2026-09-14", "2026-09-21", "2026-09-28", "2026-10-04T12"]
+            .iter()
+            .filter(|end| at >= **end)
+            .count();
+        weeks[week].push(line);
+    }
+    assert!(
+        weeks.iter().all(|w| !w.is_empty()),
+        "every batch has captures"
+    );
+    let batches: Vec<PathBuf> = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            write_file(
+                sim.path(),
+                &format!("batch{i}.jsonl"),
+                w.join("\n").as_bytes(),
+            )
+        })
+        .collect();
+    let whole = write_file(sim.path(), "whole.jsonl", all.join("\n").as_bytes());
 
     let growing = backends("cli: incremental analysis").await;
     let fresh = backends("cli: full analysis").await;
-    for (a, b) in growing.iter().zip(&fresh) {
-        for file in [&early, &late] {
-            let out = run(a, &["ingest", file.to_str().unwrap()]);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let single = backends("cli: one batch").await;
+    for ((a, b), c) in growing.iter().zip(&fresh).zip(&single) {
+        // Store `a` is analysed incrementally after each batch, `b` in full; after every batch
+        // their exports must be equal.
+        for (i, file) in batches.iter().enumerate() {
+            for db in [a, b] {
+                let out = run(db, &["ingest", file.to_str().unwrap()]);
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            }
             let out = run(a, &["analyse", "--quiet"]);
             assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let mode = if i == 0 { "(full)" } else { "(incremental)" };
+            assert!(text(&out.stdout).contains(mode), "{}", text(&out.stdout));
+            let out = run(b, &["analyse", "--quiet", "--full"]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            if i == 1 {
+                // Visits between analyses: a lead visited, a premises closed.
+                let locations = exports(a)[2].clone();
+                let lead = locations.lines().find(|l| l.contains("\"kind\":\"lead\""));
+                let premises = locations
+                    .lines()
+                    .find(|l| l.contains("\"kind\":\"premises\""));
+                for (line, closed) in [(lead, false), (premises, true)] {
+                    let v: serde_json::Value = serde_json::from_str(line.unwrap()).unwrap();
+                    let id = v["location"].as_str().unwrap();
+                    record_visit(a, id, closed);
+                    record_visit(b, id, closed);
+                }
+            }
+            let (x, y) = (exports(a), exports(b));
+            for (what, (x, y)) in ["adverts", "clusters", "locations"]
+                .iter()
+                .zip(x.iter().zip(&y))
+            {
+                assert!(
+                    x == y,
+                    "{}: after batch {i}, {what} of the incremental analysis differ from a full one",
+                    a.backend
+                );
+            }
         }
         let incremental = exports(a);
         assert!(incremental[2].lines().count() > 50, "locations were found");
+        let premises = incremental[2]
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"premises\""))
+            .count();
+        assert!(premises >= 4, "the shared units are premises: {premises}");
         let again = text(&run(a, &["analyse", "--quiet"]).stdout);
         assert!(again.contains("(incremental)"), "{again}");
         assert!(again.contains(" 0 new capture(s)"), "{again}");
         assert!(again.contains("0 record(s) written, 0 removed"), "{again}");
 
+        // The same captures ingested in one batch give the same adverts and clusters (its
+        // locations differ by the visits only).
         assert_eq!(
-            run(b, &["ingest", whole.to_str().unwrap()]).status.code(),
+            run(c, &["ingest", whole.to_str().unwrap()]).status.code(),
             Some(0)
         );
-        let out = text(&run(b, &["analyse", "--quiet", "--full"]).stdout);
-        assert!(out.contains("(full)"), "{out}");
+        assert_eq!(run(c, &["analyse", "--quiet"]).status.code(), Some(0));
+        assert_eq!(exports(c)[0], incremental[0], "{}: adverts", a.backend);
+        assert_eq!(exports(c)[1], incremental[1], "{}: clusters", a.backend);
+    }
+}
+
+/// A capture of a listing in `district`, with its own phone, at `at`.
+fn capture_in(id: &str, phone: &str, district: &str, at: &str) -> String {
+    serde_json::json!({
+        "source": "site-a",
+        "external_id": id,
+        "captured_at": at,
+        "title": format!("Listing {id}"),
+        "body": format!("Call {phone}, visiting {district}"),
+        "contact": { "phone": phone },
+        "location": { "postcode": district },
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_location_that_only_ages_is_rewritten_by_an_incremental_analysis() {
+    // Listing 1 was seen on the 1st and 5th, in B5: new at the first analysis (the 5th). A later
+    // batch holds only listing 2 on the 9th: listing 1 and its cluster are untouched, but its
+    // location is no longer new (first seen more than seven days before the 9th) and not
+    // short-lived either (last seen after the 2nd).
+    let dir = tempfile::tempdir().unwrap();
+    let first = write_file(
+        dir.path(),
+        "first.jsonl",
+        [
+            capture_in("1", "07700 900401", "B5", "2026-09-01T10:00:00Z"),
+            capture_in("1", "07700 900401", "B5", "2026-09-05T10:00:00Z"),
+        ]
+        .join("\n")
+        .as_bytes(),
+    );
+    let later = write_file(
+        dir.path(),
+        "later.jsonl",
+        capture_in("2", "07700 900402", "WS1", "2026-09-09T10:00:00Z").as_bytes(),
+    );
+    let status_of_b5 = |db: &TestDb| {
+        let locations = exports(db)[2].clone();
+        let line = locations
+            .lines()
+            .find(|l| l.contains("\"label\":\"B5\""))
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        (
+            v["status"].as_str().unwrap().to_owned(),
+            v["short_lived"].clone(),
+        )
+    };
+    let growing = backends("cli: ageing location").await;
+    let fresh = backends("cli: ageing location, full").await;
+    for (a, b) in growing.iter().zip(&fresh) {
         assert_eq!(
-            exports(b),
-            incremental,
-            "{}: full differs from incremental",
+            run(a, &["ingest", first.to_str().unwrap()]).status.code(),
+            Some(0)
+        );
+        assert_eq!(run(a, &["analyse", "--quiet"]).status.code(), Some(0));
+        assert_eq!(status_of_b5(a).0, "new", "{}", a.backend);
+        assert_eq!(
+            run(a, &["ingest", later.to_str().unwrap()]).status.code(),
+            Some(0)
+        );
+        let out = text(&run(a, &["analyse", "--quiet"]).stdout);
+        assert!(out.contains("(incremental)"), "{out}");
+        assert_eq!(
+            status_of_b5(a),
+            ("known".to_owned(), serde_json::json!(false)),
+            "{}",
             a.backend
         );
+        for file in [&first, &later] {
+            assert_eq!(
+                run(b, &["ingest", file.to_str().unwrap()]).status.code(),
+                Some(0)
+            );
+        }
         assert_eq!(
-            run(a, &["analyse", "--quiet", "--full"]).status.code(),
+            run(b, &["analyse", "--quiet", "--full"]).status.code(),
             Some(0)
         );
-        assert_eq!(exports(a), incremental, "{}: re-run differs", a.backend);
+        assert_eq!(exports(a), exports(b), "{}", a.backend);
     }
 }
 

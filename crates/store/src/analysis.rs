@@ -81,7 +81,7 @@ pub struct CaptureRow {
     pub raw: StoredRaw,
 }
 
-/// A listing with its stored evidence, if any.
+/// A listing, with what the last analysis knew of it when asked for.
 #[derive(Debug, Clone)]
 pub struct ListingRow {
     /// Listing id.
@@ -94,8 +94,19 @@ pub struct ListingRow {
     pub first_seen: Timestamp,
     /// Last capture time.
     pub last_seen: Timestamp,
-    /// Stored evidence (compressed), when analysed before.
-    pub evidence: Option<Vec<u8>>,
+    /// What the last analysis kept of it (when asked for and analysed before).
+    pub link: Option<LinkState>,
+}
+
+/// What an analysis keeps of a listing for the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkState {
+    /// The listing's last capture time as that analysis saw it.
+    pub last_seen: Timestamp,
+    /// The cluster it was given.
+    pub cluster: String,
+    /// Its sketch (compact linking inputs, opaque to the store).
+    pub sketch: Vec<u8>,
 }
 
 /// What one analysis writes, in one transaction.
@@ -121,6 +132,10 @@ pub struct AnalysisSave {
     pub delete: Vec<RecordKey>,
     /// Search documents of the listings whose evidence changed, by listing id.
     pub search: Vec<(i64, String)>,
+    /// Replace every listing's link state (a full analysis) rather than upsert the given ones.
+    pub replace_all_links: bool,
+    /// New link state per listing id.
+    pub links: Vec<(i64, LinkState)>,
 }
 
 /// A record's identity: kind and sort keys.
@@ -149,10 +164,19 @@ pub trait AnalysisStore {
         through: i64,
         f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
     ) -> Result<()>;
-    /// Calls `f` for every listing with its stored evidence, ordered by `(source, external_id)`.
-    async fn listings_with_evidence(
+    /// Calls `f` for every listing, ordered by `(source, external_id)`, with its stored
+    /// [`LinkState`] when `with_links`.
+    async fn listings(
         &self,
+        with_links: bool,
         f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
+    ) -> Result<()>;
+    /// Calls `f` with the stored evidence of each of `listing_ids` that has some (in no set
+    /// order).
+    async fn evidence_of(
+        &self,
+        listing_ids: &[i64],
+        f: &mut (dyn FnMut(i64, Vec<u8>) -> std::io::Result<()> + Send),
     ) -> Result<()>;
     /// The digest of every stored record, by key (to tell which records changed).
     async fn record_digests(&self) -> Result<HashMap<RecordKey, i64>>;
@@ -172,9 +196,18 @@ pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_
 pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
 pub(crate) const CAPTURES_BETWEEN: &str = "SELECT id, listing_id, raw_format, raw_zstd FROM captures \
      WHERE id > $1 AND id <= $2 ORDER BY id";
-pub(crate) const LISTINGS_WITH_EVIDENCE: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
-     l.last_seen, e.evidence FROM listings l LEFT JOIN listing_evidence e ON e.listing_id = l.id \
-     ORDER BY l.source, l.external_id";
+pub(crate) const LISTINGS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
+     l.last_seen FROM listings l ORDER BY l.source, l.external_id";
+pub(crate) const LISTINGS_WITH_LINKS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
+     l.last_seen, k.last_seen, k.cluster, k.sketch FROM listings l \
+     LEFT JOIN listing_links k ON k.listing_id = l.id ORDER BY l.source, l.external_id";
+pub(crate) const EVIDENCE_OF: &str =
+    "SELECT listing_id, evidence FROM listing_evidence WHERE listing_id IN (";
+pub(crate) const DELETE_ALL_LINKS: &str = "DELETE FROM listing_links";
+pub(crate) const UPSERT_LINKS: &str =
+    "INSERT INTO listing_links (listing_id, last_seen, cluster, sketch) ";
+pub(crate) const UPSERT_LINKS_TAIL: &str = " ON CONFLICT (listing_id) DO UPDATE SET \
+     last_seen = excluded.last_seen, cluster = excluded.cluster, sketch = excluded.sketch";
 pub(crate) const RECORD_DIGESTS: &str = "SELECT kind, sort_a, sort_b, digest FROM analysis_records";
 pub(crate) const DELETE_RECORD: &str =
     "DELETE FROM analysis_records WHERE kind = $1 AND sort_a = $2 AND sort_b = $3";
@@ -241,11 +274,32 @@ macro_rules! analysis_store_impl {
                 self.bulk_captures_between(after, through, f).await
             }
 
-            async fn listings_with_evidence(
+            async fn listings(
                 &self,
+                with_links: bool,
                 f: &mut dyn FnMut($crate::analysis::ListingRow) -> std::io::Result<()>,
             ) -> Result<()> {
-                self.bulk_listings_with_evidence(f).await
+                self.bulk_listings(with_links, f).await
+            }
+
+            async fn evidence_of(
+                &self,
+                listing_ids: &[i64],
+                f: &mut (dyn FnMut(i64, Vec<u8>) -> std::io::Result<()> + Send),
+            ) -> Result<()> {
+                for chunk in listing_ids.chunks($crate::analysis::INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new($crate::analysis::EVIDENCE_OF);
+                    let mut ids = q.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    q.push(")");
+                    let mut rows = q.build().fetch(&self.pool);
+                    while let Some(row) = rows.try_next().await.context("reading evidence")? {
+                        f(row.get(0), row.get(1)).map_err(StoreError::Callback)?;
+                    }
+                }
+                Ok(())
             }
 
             async fn record_digests(
@@ -331,6 +385,26 @@ macro_rules! analysis_store_impl {
                         .execute(&mut *tx)
                         .await
                         .context("writing records")?;
+                }
+                if save.replace_all_links {
+                    sqlx::query($crate::analysis::DELETE_ALL_LINKS)
+                        .execute(&mut *tx)
+                        .await
+                        .context("clearing link states")?;
+                }
+                for chunk in save.links.chunks(INSERT_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new($crate::analysis::UPSERT_LINKS);
+                    q.push_values(chunk, |mut b, (id, state)| {
+                        b.push_bind(*id)
+                            .push_bind($ts_in(state.last_seen))
+                            .push_bind(state.cluster.as_str())
+                            .push_bind(state.sketch.as_slice());
+                    });
+                    q.push($crate::analysis::UPSERT_LINKS_TAIL);
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .context("writing link states")?;
                 }
                 let outcome = $crate::analysis::SaveOutcome {
                     written: write.len() as u64,

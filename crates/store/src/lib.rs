@@ -27,8 +27,8 @@ pub use accounts::{
     AccountStore, LocationShare, NewSession, NewUser, OrganisationRow, SessionRow, UserRow,
 };
 pub use analysis::{
-    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, ListingRow, RecordKey, RecordKind,
-    SaveOutcome, StoredRecord,
+    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, LinkState, ListingRow, RecordKey,
+    RecordKind, SaveOutcome, StoredRecord,
 };
 pub use error::{Result, StoreError};
 pub use model::{
@@ -248,11 +248,19 @@ impl AnalysisStore for Store {
     ) -> Result<()> {
         delegate!(self, s => s.captures_between(after, through, f).await)
     }
-    async fn listings_with_evidence(
+    async fn listings(
         &self,
+        with_links: bool,
         f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        delegate!(self, s => s.listings_with_evidence(f).await)
+        delegate!(self, s => s.listings(with_links, f).await)
+    }
+    async fn evidence_of(
+        &self,
+        listing_ids: &[i64],
+        f: &mut (dyn FnMut(i64, Vec<u8>) -> std::io::Result<()> + Send),
+    ) -> Result<()> {
+        delegate!(self, s => s.evidence_of(listing_ids, f).await)
     }
     async fn record_digests(&self) -> Result<std::collections::HashMap<RecordKey, i64>> {
         delegate!(self, s => s.record_digests().await)

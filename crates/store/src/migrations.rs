@@ -38,6 +38,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "location_status",
         include_str!("../migrations/sqlite/0006_location_status.sql"),
     ),
+    (
+        7,
+        "link_state",
+        include_str!("../migrations/sqlite/0007_link_state.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -71,6 +76,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "location_status",
         include_str!("../migrations/postgres/0006_location_status.sql"),
+    ),
+    (
+        7,
+        "link_state",
+        include_str!("../migrations/postgres/0007_link_state.sql"),
     ),
 ];
 

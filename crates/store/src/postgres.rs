@@ -373,19 +373,37 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn bulk_listings_with_evidence(
+    pub(crate) async fn bulk_listings(
         &self,
+        with_links: bool,
         f: &mut dyn FnMut(crate::analysis::ListingRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        let mut rows = sqlx::query(crate::analysis::LISTINGS_WITH_EVIDENCE).fetch(&self.pool);
+        let sql = if with_links {
+            crate::analysis::LISTINGS_WITH_LINKS
+        } else {
+            crate::analysis::LISTINGS
+        };
+        let mut rows = sqlx::query(sql).fetch(&self.pool);
         while let Some(row) = rows.try_next().await.context("reading listings")? {
+            let link = if with_links {
+                match row.get::<Option<OffsetDateTime>, _>(5) {
+                    Some(seen) => Some(crate::analysis::LinkState {
+                        last_seen: ts(seen)?,
+                        cluster: row.get(6),
+                        sketch: row.get(7),
+                    }),
+                    None => None,
+                }
+            } else {
+                None
+            };
             f(crate::analysis::ListingRow {
                 listing_id: row.get(0),
                 source: row.get(1),
                 external_id: row.get(2),
                 first_seen: ts(row.get(3))?,
                 last_seen: ts(row.get(4))?,
-                evidence: row.get(5),
+                link,
             })
             .map_err(StoreError::Callback)?;
         }

@@ -382,11 +382,12 @@ impl SqliteStore {
         crate::sqlite_reader::captures_between(&self.path, after, through, f)
     }
 
-    pub(crate) async fn bulk_listings_with_evidence(
+    pub(crate) async fn bulk_listings(
         &self,
+        with_links: bool,
         f: &mut dyn FnMut(crate::analysis::ListingRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        crate::sqlite_reader::listings_with_evidence(&self.path, f)
+        crate::sqlite_reader::listings(&self.path, with_links, f)
     }
 
     pub(crate) async fn bulk_record_digests(

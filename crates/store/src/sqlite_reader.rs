@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 
-use crate::analysis::{CaptureRow, ListingRow, RecordKey, RecordKind};
+use crate::analysis::{CaptureRow, LinkState, ListingRow, RecordKey, RecordKind};
 use crate::error::{Result, StoreError};
 use crate::model::StoredRaw;
 use crate::sqlite::ts;
@@ -69,27 +69,44 @@ pub(crate) fn captures_between(
     })
 }
 
-/// Every listing with its stored evidence, ordered by `(source, external_id)`.
-pub(crate) fn listings_with_evidence(
+/// Every listing, ordered by `(source, external_id)`, with its link state when asked for.
+pub(crate) fn listings(
     path: &Path,
+    with_links: bool,
     f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
 ) -> Result<()> {
     blocking(|| {
         let conn = open(path)?;
-        let mut stmt = conn
-            .prepare(crate::analysis::LISTINGS_WITH_EVIDENCE)
-            .map_err(db("reading listings"))?;
+        let sql = if with_links {
+            crate::analysis::LISTINGS_WITH_LINKS
+        } else {
+            crate::analysis::LISTINGS
+        };
+        let mut stmt = conn.prepare(sql).map_err(db("reading listings"))?;
         let mut rows = stmt.query([]).map_err(db("reading listings"))?;
         while let Some(row) = rows.next().map_err(db("reading listings"))? {
             let first: String = row.get(3).map_err(db("reading a listing"))?;
             let last: String = row.get(4).map_err(db("reading a listing"))?;
+            let link = if with_links {
+                let seen: Option<String> = row.get(5).map_err(db("reading a link state"))?;
+                match seen {
+                    Some(seen) => Some(LinkState {
+                        last_seen: ts(&seen)?,
+                        cluster: row.get(6).map_err(db("reading a link state"))?,
+                        sketch: row.get(7).map_err(db("reading a link state"))?,
+                    }),
+                    None => None,
+                }
+            } else {
+                None
+            };
             f(ListingRow {
                 listing_id: row.get(0).map_err(db("reading a listing"))?,
                 source: row.get(1).map_err(db("reading a listing"))?,
                 external_id: row.get(2).map_err(db("reading a listing"))?,
                 first_seen: ts(&first)?,
                 last_seen: ts(&last)?,
-                evidence: row.get(5).map_err(db("reading a listing"))?,
+                link,
             })
             .map_err(StoreError::Callback)?;
         }

@@ -356,6 +356,21 @@ async fn analysis_saves_evidence_records_and_deletions() {
                     .iter()
                     .map(|(id, _)| (*id, format!("listing{id} 07700900123 Digbeth")))
                     .collect(),
+                links: evidence
+                    .iter()
+                    .map(|(id, _)| {
+                        (
+                            *id,
+                            lantern_store::LinkState {
+                                last_seen: lantern_core::Timestamp::parse("2026-10-01T11:00:00Z")
+                                    .unwrap(),
+                                cluster: format!("cluster-{id}"),
+                                sketch: vec![*id as u8, 9],
+                            },
+                        )
+                    })
+                    .collect(),
+                replace_all_links: false,
                 evidence,
                 write,
                 delete,
@@ -427,21 +442,50 @@ async fn analysis_saves_evidence_records_and_deletions() {
             ["{\"a\":1}", "{\"b\":2}"],
             "ordered by listing key"
         );
-        let mut with_evidence = Vec::new();
+        // Evidence by listing id; listings in key order with the link state saved.
+        let ids: Vec<i64> = captures.iter().map(|(_, l)| *l).collect();
+        let mut evidence = Vec::new();
         store
-            .listings_with_evidence(&mut |l| {
-                with_evidence.push((l.source, l.evidence));
+            .evidence_of(&[ids[1], ids[0], 999_999], &mut |id, blob| {
+                evidence.push((id, blob));
                 Ok(())
             })
             .await
             .unwrap();
-        assert_eq!(
-            with_evidence,
-            [
-                ("site-a".to_owned(), Some(vec![1, 2, 3])),
-                ("site-b".to_owned(), Some(vec![1, 2, 3]))
-            ]
+        evidence.sort();
+        let mut expected: Vec<(i64, Vec<u8>)> = ids.iter().map(|id| (*id, vec![1, 2, 3])).collect();
+        expected.sort();
+        assert_eq!(evidence, expected, "{}", db.backend);
+        let mut listed = Vec::new();
+        store
+            .listings(true, &mut |l| {
+                listed.push((l.source, l.link.map(|k| (k.cluster, k.sketch))));
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let state = |id: i64| Some((format!("cluster-{id}"), vec![id as u8, 9]));
+        let by_source = |s: &str| {
+            captures
+                .iter()
+                .map(|(_, l)| *l)
+                .find(|l| listed.iter().any(|(src, k)| src == s && *k == state(*l)))
+        };
+        assert_eq!(listed.len(), 2, "{}", db.backend);
+        assert_eq!(listed[0].0, "site-a", "ordered by listing key");
+        assert!(
+            by_source("site-a").is_some() && by_source("site-b").is_some(),
+            "{listed:?}"
         );
+        let mut bare = Vec::new();
+        store
+            .listings(false, &mut |l| {
+                bare.push(l.link.is_none());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(bare, [true, true]);
         // The digests come back by key; one record rewritten and one deleted.
         let held = store.record_digests().await.unwrap();
         assert_eq!(held.len(), 3);

@@ -1,26 +1,34 @@
 //! `lantern analyse`: extraction and geocoding of the captures not yet analysed, folded into each
-//! listing's stored evidence; then linking, locations and movement over every listing's evidence;
-//! then the export records, of which only the changed ones are rewritten. `--full` re-extracts
-//! every capture and must give the same records.
+//! listing's stored evidence; then linking, locations and movement; then the export records.
+//!
+//! A full analysis (`--full`, the first, or after the evidence format changed) re-extracts every
+//! capture and makes every record ([`full`]). An incremental one extracts only new captures, links
+//! every listing again from its stored sketch, and remakes only the clusters that changed and the
+//! locations they touch ([`incremental`]); it must give the same records as a full one.
 
 use std::collections::HashMap;
 use std::io;
 use std::time::Instant;
 
 use lantern_analysis::{
-    Analysis, EVIDENCE_VERSION, ListingEvidence, ListingInput, LocationSettings, PlaceDistricts,
+    Analysis, EVIDENCE_VERSION, ListingEvidence, LocationSettings, PlaceDistricts, RiskModel,
+    Sketch,
 };
 use lantern_core::Timestamp;
 use lantern_core::export::LocationStatus;
 use lantern_extract::Extractor;
+use lantern_link::Clusters;
 use lantern_store::{
-    AnalysisSave, AnalysisStore, CaptureRow, LocationVisits, RecordKey, RecordKind, Store,
+    AnalysisSave, AnalysisStore, CaptureRow, LinkState, ListingRow, RecordKey, RecordKind, Store,
     StoreError, StoredRecord, VisitStore,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::extract::{ExtractorUnavailable, extractor};
+
+mod full;
+mod incremental;
 
 /// Options of an analysis.
 #[derive(Debug, Clone, Default)]
@@ -139,6 +147,32 @@ pub fn describe(s: &AnalyseSummary) -> String {
 /// Captures extracted together (then folded), bounding memory.
 const CHUNK: usize = 4_096;
 
+/// What every analysis reads besides the store: the gazetteer's districts, the risk model, the
+/// location windows, and the visits recorded (location id -> whether the latest closed it).
+pub(crate) struct Context {
+    places: PlaceDistricts,
+    model: RiskModel,
+    settings: LocationSettings,
+    visits: HashMap<String, bool>,
+}
+
+/// What an analysis will save, and what it found.
+#[derive(Default)]
+pub(crate) struct Plan {
+    evidence: Vec<(i64, Vec<u8>)>,
+    search: Vec<(i64, String)>,
+    links: Vec<(i64, LinkState)>,
+    write: Vec<StoredRecord>,
+    delete: Vec<RecordKey>,
+    listings: u64,
+    clusters: u64,
+    linked_clusters: u64,
+    locations: u64,
+    new_locations: u64,
+    /// Seconds spent reading what was stored (the rest of the work counts as analysis).
+    load_seconds: f64,
+}
+
 /// Runs an analysis over `store`.
 pub async fn analyse(
     store: &Store,
@@ -189,80 +223,29 @@ pub async fn analyse(
     };
     let mark = Instant::now();
     progress.stage("linking", None);
-    let mut rows = Vec::new();
-    let mut evidence = Vec::new();
-    let mut updated: Vec<(i64, Vec<u8>)> = Vec::new();
-    let mut search: Vec<(i64, String)> = Vec::new();
-    let mut decode_error: Option<String> = None;
-    store
-        .listings_with_evidence(&mut |mut row| {
-            let blob = row.evidence.take();
-            let mut e = match (&blob, full) {
-                (Some(blob), false) => decode(blob).map_err(|reason| {
-                    let message = format!(
-                        "stored evidence of ({}, {}) is unreadable: {reason}",
-                        row.source, row.external_id
-                    );
-                    decode_error = Some(message.clone());
-                    io::Error::other(message)
-                })?,
-                _ => ListingEvidence::default(),
-            };
-            if let Some(d) = delta.remove(&row.listing_id) {
-                e.merge(d);
-                updated.push((row.listing_id, encode(&e)));
-                search.push((row.listing_id, e.search_document()));
-            }
-            // Nothing downstream reads stated ages yet.
-            e.ages = Default::default();
-            evidence.push(e);
-            rows.push(row);
-            Ok(())
-        })
-        .await
-        .map_err(|e| match decode_error.take() {
-            Some(m) => AnalyseError::Corrupt(m),
-            None => AnalyseError::Store(e),
-        })?;
+    let context = Context {
+        places: PlaceDistricts::new(extractor.gazetteer()),
+        model: crate::calibrate::load_model(options.risk_model.as_deref())
+            .map_err(AnalyseError::Config)?,
+        settings: LocationSettings::default(),
+        visits: store
+            .visit_summaries()
+            .await?
+            .into_iter()
+            .map(|v| (v.location_id, v.closed))
+            .collect(),
+    };
+    let plan = if full {
+        full::plan(store, &context, delta).await?
+    } else {
+        incremental::plan(store, &context, delta).await?
+    };
+    stages.load = plan.load_seconds;
+    stages.analyse = mark.elapsed().as_secs_f64() - plan.load_seconds;
 
-    let inputs: Vec<ListingInput<'_>> = rows
-        .iter()
-        .zip(&evidence)
-        .map(|(r, e)| ListingInput {
-            source: &r.source,
-            external_id: &r.external_id,
-            first_seen: r.first_seen,
-            last_seen: r.last_seen,
-            evidence: e,
-        })
-        .collect();
-    stages.load = mark.elapsed().as_secs_f64();
-    let mark = Instant::now();
-    let places = PlaceDistricts::new(extractor.gazetteer());
-    let model = crate::calibrate::load_model(options.risk_model.as_deref())
-        .map_err(AnalyseError::Config)?;
-    let mut analysis =
-        lantern_analysis::analyse(&inputs, &places, &LocationSettings::default(), &model);
-    apply_visits(&mut analysis, &store.visit_summaries().await?);
-    let summary_counts = (
-        analysis.clusters.len() as u64,
-        analysis.clusters.iter().filter(|c| c.size >= 2).count() as u64,
-        analysis.locations.len() as u64,
-        analysis
-            .locations
-            .iter()
-            .filter(|l| l.status == LocationStatus::New)
-            .count() as u64,
-    );
-    drop(inputs);
-    drop(evidence);
-    let held = store.record_digests().await?;
-    let (write, delete) = changed_records(analysis, held);
-
-    stages.analyse = mark.elapsed().as_secs_f64();
     let mark = Instant::now();
     progress.stage("saving", None);
-    let listings_updated = updated.len() as u64;
+    let listings_updated = plan.evidence.len() as u64;
     let outcome = store
         .save_analysis(AnalysisSave {
             mode: if full { "full" } else { "incremental" },
@@ -271,10 +254,12 @@ pub async fn analyse(
             evidence_version: i64::from(EVIDENCE_VERSION),
             captures_read,
             replace_all_evidence: full,
-            evidence: updated,
-            write,
-            delete,
-            search,
+            evidence: plan.evidence,
+            write: plan.write,
+            delete: plan.delete,
+            search: plan.search,
+            replace_all_links: full,
+            links: plan.links,
         })
         .await?;
     stages.save = mark.elapsed().as_secs_f64();
@@ -283,11 +268,11 @@ pub async fn analyse(
         mode: if full { "full" } else { "incremental" },
         captures_read,
         listings_updated,
-        listings: rows.len() as u64,
-        clusters: summary_counts.0,
-        linked_clusters: summary_counts.1,
-        locations: summary_counts.2,
-        new_locations: summary_counts.3,
+        listings: plan.listings,
+        clusters: plan.clusters,
+        linked_clusters: plan.linked_clusters,
+        locations: plan.locations,
+        new_locations: plan.new_locations,
         records_written: outcome.written,
         records_deleted: outcome.deleted,
         seconds: started.elapsed().as_secs_f64(),
@@ -295,19 +280,60 @@ pub async fn analyse(
     })
 }
 
+/// Clusters, and clusters of two or more listings, in a linking.
+fn cluster_counts(clusters: &Clusters) -> (u64, u64) {
+    (
+        clusters.summary.len() as u64,
+        clusters.summary.values().filter(|(n, _)| *n >= 2).count() as u64,
+    )
+}
+
+/// The link state a listing gets from this analysis.
+fn link_state(row: &ListingRow, cluster: &str, sketch: &Sketch) -> LinkState {
+    LinkState {
+        last_seen: row.last_seen,
+        cluster: cluster.to_owned(),
+        sketch: sketch.encode(),
+    }
+}
+
+/// Links every listing from its sketch (moving the inputs out and back).
+fn link_all(rows: &[ListingRow], sketches: &mut [Sketch]) -> Clusters {
+    let evidence: Vec<lantern_link::Evidence> = rows
+        .iter()
+        .zip(sketches.iter_mut())
+        .map(|(r, s)| lantern_link::Evidence {
+            source: r.source.clone(),
+            external_id: r.external_id.clone(),
+            first_seen: Some(r.first_seen),
+            inputs: std::mem::take(&mut s.inputs),
+        })
+        .collect();
+    let clusters = lantern_link::link(&evidence, lantern_link::Settings::default());
+    for (s, e) in sketches.iter_mut().zip(evidence) {
+        s.inputs = e.inputs;
+    }
+    clusters
+}
+
 /// Locations visited are `visited`, or `closed` when their latest visit closed them.
-fn apply_visits(analysis: &mut Analysis, visits: &[LocationVisits]) {
-    let by_id: HashMap<&str, &LocationVisits> =
-        visits.iter().map(|v| (v.location_id.as_str(), v)).collect();
+fn apply_visits(analysis: &mut Analysis, visits: &HashMap<String, bool>) {
     for l in &mut analysis.locations {
-        if let Some(v) = by_id.get(l.location.as_str()) {
-            l.status = if v.closed {
-                LocationStatus::Closed
-            } else {
-                LocationStatus::Visited
-            };
+        if let Some(status) = visited_status(visits, &l.location) {
+            l.status = status;
         }
     }
+}
+
+/// A visited location's status: `closed` when its latest visit closed it, else `visited`.
+fn visited_status(visits: &HashMap<String, bool>, location: &str) -> Option<LocationStatus> {
+    visits.get(location).map(|closed| {
+        if *closed {
+            LocationStatus::Closed
+        } else {
+            LocationStatus::Visited
+        }
+    })
 }
 
 /// Extracts a chunk of captures on every core and folds each into its listing's delta.
@@ -399,51 +425,44 @@ pub(crate) fn digest(json: &str) -> i64 {
     i64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
 }
 
-/// Which records to write (new or changed, with their JSON) and which stored ones to delete,
-/// given the digests held. Consumes the analysis so that each record's structure is freed as soon
-/// as its JSON is made, and keeps the JSON of changed records only. Export order: adverts by
-/// listing key, clusters by their first listing's key, locations by id.
-fn changed_records(
-    analysis: Analysis,
-    mut held: HashMap<RecordKey, i64>,
-) -> (Vec<StoredRecord>, Vec<RecordKey>) {
+/// Calls `f` with each record of `analysis` as it is stored: kind, sort keys and JSON. Consumes
+/// the analysis so that each record's structure is freed as soon as its JSON is made. Export
+/// order: adverts by listing key, clusters by their first listing's key, locations by id.
+fn keyed_records(analysis: Analysis, mut f: impl FnMut(RecordKind, String, String, String)) {
     let Analysis {
         adverts,
         clusters,
         locations,
     } = analysis;
-    let mut write = Vec::new();
-    let mut keep = |kind: RecordKind, a: &str, b: &str, json: String| {
-        let digest = digest(&json);
-        let key = (kind, a.to_owned(), b.to_owned());
-        if held.remove(&key) != Some(digest) {
-            write.push(StoredRecord {
-                kind,
-                sort_a: key.1,
-                sort_b: key.2,
-                digest,
-                json,
-            });
-        }
-    };
     let mut first_listing: HashMap<String, (String, String)> = HashMap::new();
     for a in adverts {
         if !first_listing.contains_key(&a.cluster) {
             first_listing.insert(a.cluster.clone(), (a.source.clone(), a.external_id.clone()));
         }
-        keep(RecordKind::Advert, &a.source, &a.external_id, to_json(&a));
+        let json = to_json(&a);
+        f(RecordKind::Advert, a.source, a.external_id, json);
     }
     for c in clusters {
         let (a, b) = first_listing
             .remove(&c.cluster)
             .unwrap_or_else(|| (c.cluster.clone(), String::new()));
-        keep(RecordKind::Cluster, &a, &b, to_json(&c));
+        f(RecordKind::Cluster, a, b, to_json(&c));
     }
     for l in locations {
-        keep(RecordKind::Location, &l.location, "", to_json(&l));
+        let json = to_json(&l);
+        f(RecordKind::Location, l.location, String::new(), json);
     }
-    let delete = held.into_keys().collect();
-    (write, delete)
+}
+
+/// A record to write.
+fn stored(kind: RecordKind, sort_a: String, sort_b: String, json: String) -> StoredRecord {
+    StoredRecord {
+        kind,
+        sort_a,
+        sort_b,
+        digest: digest(&json),
+        json,
+    }
 }
 
 /// A record's JSON text.

@@ -1,0 +1,108 @@
+//! A full analysis: every listing's evidence comes from extracting all of its captures again;
+//! every listing is linked and every record made; only records whose JSON changed are rewritten,
+//! and every listing's link state is replaced.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use lantern_analysis::{ListingEvidence, ListingInput, Sketch};
+use lantern_store::{AnalysisStore, ListingRow, RecordKind, Store};
+
+use super::{
+    AnalyseError, Context, Plan, apply_visits, cluster_counts, encode, keyed_records, link_all,
+    link_state, stored,
+};
+use lantern_core::export::LocationStatus;
+
+/// What a full analysis will save, given the evidence of every capture (`delta`).
+pub(super) async fn plan(
+    store: &Store,
+    context: &Context,
+    mut delta: HashMap<i64, ListingEvidence>,
+) -> Result<Plan, AnalyseError> {
+    let mark = Instant::now();
+    let mut rows: Vec<ListingRow> = Vec::new();
+    store
+        .listings(false, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .await?;
+    let load_seconds = mark.elapsed().as_secs_f64();
+
+    let mut plan = Plan {
+        listings: rows.len() as u64,
+        load_seconds,
+        ..Plan::default()
+    };
+    let mut evidence: Vec<ListingEvidence> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut e = delta.remove(&row.listing_id).unwrap_or_default();
+        plan.evidence.push((row.listing_id, encode(&e)));
+        plan.search.push((row.listing_id, e.search_document()));
+        // Nothing downstream reads stated ages yet.
+        e.ages = Default::default();
+        evidence.push(e);
+    }
+    drop(delta);
+    let mut sketches: Vec<Sketch> = evidence
+        .iter()
+        .map(|e| Sketch::of(e, &context.places))
+        .collect();
+    let clusters = link_all(&rows, &mut sketches);
+    (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
+    plan.links = rows
+        .iter()
+        .zip(&sketches)
+        .zip(&clusters.cluster_of)
+        .map(|((row, sketch), cluster)| (row.listing_id, link_state(row, cluster, sketch)))
+        .collect();
+    drop(sketches);
+
+    let Some(reference) = rows.iter().map(|r| r.last_seen).max() else {
+        return Ok(plan);
+    };
+    let inputs: Vec<ListingInput<'_>> = rows
+        .iter()
+        .zip(&evidence)
+        .map(|(r, e)| ListingInput {
+            source: &r.source,
+            external_id: &r.external_id,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            evidence: e,
+        })
+        .collect();
+    let mut analysis = lantern_analysis::records(
+        &inputs,
+        &clusters,
+        &clusters.cluster_of,
+        reference,
+        &context.places,
+        &context.settings,
+        &context.model,
+    );
+    drop(inputs);
+    drop(evidence);
+    apply_visits(&mut analysis, &context.visits);
+    plan.locations = analysis.locations.len() as u64;
+    plan.new_locations = analysis
+        .locations
+        .iter()
+        .filter(|l| l.status == LocationStatus::New)
+        .count() as u64;
+
+    // Only records whose JSON changed are written; stored ones not made again are deleted.
+    let mark = Instant::now();
+    let mut held = store.record_digests().await?;
+    plan.load_seconds += mark.elapsed().as_secs_f64();
+    keyed_records(analysis, |kind: RecordKind, a, b, json| {
+        let record = stored(kind, a, b, json);
+        let key = (kind, record.sort_a.clone(), record.sort_b.clone());
+        if held.remove(&key) != Some(record.digest) {
+            plan.write.push(record);
+        }
+    });
+    plan.delete = held.into_keys().collect();
+    Ok(plan)
+}
