@@ -20,8 +20,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use lantern_core::Timestamp;
 use lantern_core::export::singleton_cluster_id;
 
@@ -203,63 +201,85 @@ fn phash_bits(hash: &str) -> Option<u64> {
 pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     let n = listings.len();
     let mut uf = UnionFind((0..n).collect());
-    let mut kinds: Vec<(usize, usize, LinkKind)> = Vec::new();
+    // Which kinds of evidence joined each cluster: (a listing of it, kind), one per identifier
+    // shared, image pair or text pair that links (whatever order they were met in).
+    let mut joined: Vec<(usize, LinkKind)> = Vec::new();
 
-    // Exact identifiers: the first listing holding each one, then union.
-    let mut first: FxHashMap<(LinkKind, u64), usize> = FxHashMap::default();
-    let mut image_count: FxHashMap<u64, usize> = FxHashMap::default();
-    for e in listings {
-        for id in &e.inputs.identifiers {
-            if id.kind == LinkKind::Image {
-                *image_count.entry(id.key).or_default() += 1;
-            }
-        }
-    }
-    // Distinct perceptual hashes (of images that are not stock), with their first listing.
-    let mut distinct: Vec<(u64, usize)> = Vec::new();
+    // Exact identifiers: every (key, listing), sorted (a key hashes the kind with the value); the
+    // listings of one identifier are joined, unless it is an image on so many listings that it is
+    // a stock picture.
+    let mut ids: Vec<(u64, u32, u8)> =
+        Vec::with_capacity(listings.iter().map(|e| e.inputs.identifiers.len()).sum());
+    // Perceptual hashes by key, to be walked beside the identifiers (both sorted by key).
+    let mut phashes: Vec<(u64, u64)> = Vec::new();
     for (i, e) in listings.iter().enumerate() {
         for id in &e.inputs.identifiers {
-            if id.kind == LinkKind::Image && image_count[&id.key] > settings.max_image_listings {
-                continue;
-            }
-            match first.get(&(id.kind, id.key)) {
-                Some(&j) => {
-                    if uf.union(i, j) {
-                        kinds.push((i, j, id.kind));
-                    }
-                }
-                None => {
-                    first.insert((id.kind, id.key), i);
-                    if let Some(bits) = id.phash {
-                        distinct.push((bits, i));
-                    }
-                }
+            ids.push((id.key, i as u32, id.kind.tag()));
+            if let Some(bits) = id.phash {
+                phashes.push((id.key, bits));
             }
         }
     }
-    drop(first);
-    drop(image_count);
+    ids.sort_unstable();
+    ids.dedup();
+    phashes.sort_unstable();
+    phashes.dedup_by_key(|p| p.0);
+    let mut phashes = phashes.into_iter().peekable();
+    // Distinct perceptual hashes (of images that are not stock), with their first listing.
+    let mut distinct: Vec<(u64, usize)> = Vec::new();
+    for run in ids.chunk_by(|a, b| a.0 == b.0) {
+        let (key, first) = (run[0].0, run[0].1 as usize);
+        let kind = LinkKind::from_tag(run[0].2).unwrap_or(LinkKind::Phone);
+        let mut bits = None;
+        while let Some(&(k, b)) = phashes.peek() {
+            if k > key {
+                break;
+            }
+            if k == key {
+                bits = Some(b);
+            }
+            phashes.next();
+        }
+        if kind == LinkKind::Image && run.len() > settings.max_image_listings {
+            continue;
+        }
+        if run.len() >= 2 {
+            for &(_, other, _) in &run[1..] {
+                uf.union(first, other as usize);
+            }
+            joined.push((first, kind));
+        }
+        if let Some(bits) = bits {
+            distinct.push((bits, first));
+        }
+    }
+    drop(ids);
 
     // Near-identical perceptual hashes: candidates share one of four 16-bit bands exactly.
     if settings.phash_max_distance > 0 {
         distinct.sort_unstable();
-        let mut bands: FxHashMap<(u8, u16), Vec<usize>> = FxHashMap::default();
-        for (k, &(bits, _)) in distinct.iter().enumerate() {
-            for band in 0..4_u8 {
-                let part = (bits >> (16 * u32::from(band))) as u16;
-                bands.entry((band, part)).or_default().push(k);
-            }
-        }
-        for members in bands.values() {
-            if members.len() > settings.max_image_listings {
-                continue;
-            }
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
-                    let (ba, ia) = distinct[a];
-                    let (bb, ib) = distinct[b];
-                    if (ba ^ bb).count_ones() <= settings.phash_max_distance && uf.union(ia, ib) {
-                        kinds.push((ia, ib, LinkKind::Image));
+        let mut parts: Vec<(u16, u32)> = Vec::with_capacity(distinct.len());
+        for band in 0..4_u32 {
+            parts.clear();
+            parts.extend(
+                distinct
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32)),
+            );
+            parts.sort_unstable();
+            for run in parts.chunk_by(|a, b| a.0 == b.0) {
+                if run.len() < 2 || run.len() > settings.max_image_listings {
+                    continue;
+                }
+                for (x, &(_, a)) in run.iter().enumerate() {
+                    for &(_, b) in &run[x + 1..] {
+                        let (ba, ia) = distinct[a as usize];
+                        let (bb, ib) = distinct[b as usize];
+                        if (ba ^ bb).count_ones() <= settings.phash_max_distance {
+                            uf.union(ia, ib);
+                            joined.push((ia, LinkKind::Image));
+                        }
                     }
                 }
             }
@@ -268,49 +288,49 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
 
     if settings.text_min_similarity > 0.0 {
         for (a, b) in text_links(listings, &mut uf, settings) {
-            if uf.union(a, b) {
-                kinds.push((a, b, LinkKind::Text));
-            }
+            uf.union(a, b);
+            joined.push((a, LinkKind::Text));
         }
     }
 
     // Name each cluster after its earliest listing.
-    let mut anchor: FxHashMap<usize, usize> = FxHashMap::default();
-    for i in 0..n {
-        let root = uf.find(i);
-        let best = anchor.entry(root).or_insert(i);
-        let order = |k: usize| {
-            (
-                listings[k].first_seen,
-                listings[k].source.as_str(),
-                listings[k].external_id.as_str(),
-            )
-        };
-        if order(i) < order(*best) {
-            *best = i;
+    let roots: Vec<usize> = (0..n).map(|i| uf.find(i)).collect();
+    let order = |k: usize| {
+        (
+            listings[k].first_seen,
+            listings[k].source.as_str(),
+            listings[k].external_id.as_str(),
+        )
+    };
+    let mut anchor: Vec<usize> = (0..n).collect();
+    for (i, &root) in roots.iter().enumerate() {
+        if order(i) < order(anchor[root]) {
+            anchor[root] = i;
         }
     }
-    let mut cluster_of = Vec::with_capacity(n);
+    let mut kinds_of: Vec<u8> = vec![0; n];
+    for (i, kind) in joined {
+        kinds_of[roots[i]] |= 1 << kind.tag();
+    }
+    let mut names: Vec<Option<String>> = vec![None; n];
+    let mut sizes: Vec<usize> = vec![0; n];
+    for &root in &roots {
+        sizes[root] += 1;
+    }
     let mut summary: HashMap<String, (usize, Vec<LinkKind>)> = HashMap::new();
-    let mut ids_by_root: FxHashMap<usize, String> = FxHashMap::default();
-    for i in 0..n {
-        let root = uf.find(i);
-        let id = ids_by_root
-            .entry(root)
-            .or_insert_with(|| {
-                let a = &listings[anchor[&root]];
-                singleton_cluster_id(&a.source, &a.external_id)
-            })
-            .clone();
-        summary.entry(id.clone()).or_default().0 += 1;
-        cluster_of.push(id);
-    }
-    for (i, _, kind) in kinds {
-        let entry = summary.entry(cluster_of[i].clone()).or_default();
-        if !entry.1.contains(&kind) {
-            entry.1.push(kind);
-            entry.1.sort();
-        }
+    let mut cluster_of = Vec::with_capacity(n);
+    for &root in &roots {
+        let name = names[root].get_or_insert_with(|| {
+            let a = &listings[anchor[root]];
+            let name = singleton_cluster_id(&a.source, &a.external_id);
+            let kinds = (1..=5)
+                .filter(|tag| kinds_of[root] & (1 << tag) != 0)
+                .filter_map(LinkKind::from_tag)
+                .collect();
+            summary.insert(name.clone(), (sizes[root], kinds));
+            name
+        });
+        cluster_of.push(name.clone());
     }
     Clusters {
         cluster_of,
@@ -352,21 +372,16 @@ fn text_links(
         }
     }
     entries.sort_unstable();
-    let buckets = entries
-        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
-        .map(|run| {
-            run.iter()
-                .map(|&(_, _, i)| i as usize)
-                .collect::<Vec<usize>>()
-        });
     // Each listing's look-alikes (sharing a band and at least `COMMON_SIMILARITY` similar).
     let mut alike: Vec<Vec<usize>> = vec![Vec::new(); listings.len()];
     let mut crowded = vec![false; listings.len()];
-    for members in buckets {
-        if members.len() < 2 {
+    let mut distinct: Vec<usize> = Vec::new();
+    for run in entries.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if run.len() < 2 {
             continue;
         }
-        let mut distinct: Vec<usize> = members.iter().map(|&i| groups[i]).collect();
+        distinct.clear();
+        distinct.extend(run.iter().map(|&(_, _, i)| groups[i as usize]));
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 2 {
@@ -374,18 +389,26 @@ fn text_links(
         }
         // A large bucket (one band of four values shared exactly) spanning many groups is a
         // template in common use: its listings link nothing, and are not compared pairwise.
-        if members.len() > LARGE_BUCKET && distinct.len() > settings.text_max_groups_per_bucket {
-            for &m in &members {
-                crowded[m] = true;
+        if run.len() > LARGE_BUCKET && distinct.len() > settings.text_max_groups_per_bucket {
+            for &(_, _, m) in run {
+                crowded[m as usize] = true;
             }
             continue;
         }
-        for (x, &a) in members.iter().enumerate() {
-            for &b in &members[x + 1..] {
-                if groups[a] != groups[b]
-                    && similarity(&listings[a].inputs.text, &listings[b].inputs.text)
-                        >= COMMON_SIMILARITY
-                {
+        let band = usize::from(run[0].0);
+        for (x, &(_, _, a)) in run.iter().enumerate() {
+            let a = a as usize;
+            for &(_, _, b) in &run[x + 1..] {
+                let b = b as usize;
+                let (ta, tb) = (&listings[a].inputs.text, &listings[b].inputs.text);
+                // A pair sharing several bands is looked at once, in the first it shares.
+                if groups[a] == groups[b] || ta.len() != tb.len() {
+                    continue;
+                }
+                let rows = ta.len() / BANDS;
+                let met_before =
+                    (0..band).any(|k| ta[k * rows..(k + 1) * rows] == tb[k * rows..(k + 1) * rows]);
+                if !met_before && similarity(ta, tb) >= COMMON_SIMILARITY {
                     alike[a].push(b);
                     alike[b].push(a);
                 }

@@ -9,7 +9,7 @@ use lantern_analysis::{ListingEvidence, ListingInput, Sketch};
 use lantern_store::{AnalysisStore, ListingRow, RecordKind, Store};
 
 use super::{
-    AnalyseError, Context, Plan, apply_visits, cluster_counts, encode, keyed_records, link_all,
+    AnalyseError, Context, Linking, Plan, apply_visits, cluster_counts, encode, keyed_records,
     link_state, stored,
 };
 use lantern_core::export::LocationStatus;
@@ -49,7 +49,13 @@ pub(super) async fn plan(
         .iter()
         .map(|e| Sketch::of(e, &context.places))
         .collect();
-    let clusters = link_all(&rows, &mut sketches);
+    // The stored records' digests are read while linking runs.
+    let linking = Linking::start(&rows, &mut sketches);
+    let mark = Instant::now();
+    let held = store.record_digests().await;
+    plan.load_seconds += mark.elapsed().as_secs_f64();
+    let clusters = linking.finish(&mut sketches)?;
+    let mut held = held?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     plan.links = rows
         .iter()
@@ -93,9 +99,6 @@ pub(super) async fn plan(
         .count() as u64;
 
     // Only records whose JSON changed are written; stored ones not made again are deleted.
-    let mark = Instant::now();
-    let mut held = store.record_digests().await?;
-    plan.load_seconds += mark.elapsed().as_secs_f64();
     keyed_records(analysis, |kind: RecordKind, a, b, json| {
         let record = stored(kind, a, b, json);
         let key = (kind, record.sort_a.clone(), record.sort_b.clone());

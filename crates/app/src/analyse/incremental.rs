@@ -22,8 +22,8 @@ use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, Store, Sto
 use serde::Deserialize;
 
 use super::{
-    AnalyseError, Context, Plan, apply_visits, cluster_counts, decode, encode, keyed_records,
-    link_all, link_state, stored, to_json, visited_status,
+    AnalyseError, Context, Linking, Plan, apply_visits, cluster_counts, decode, encode,
+    keyed_records, link_state, stored, to_json, visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -87,28 +87,20 @@ pub(super) async fn plan(
         fresh.insert(i, e);
     }
 
-    let mut sketches: Vec<Sketch> = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        sketches.push(match (fresh.get(&i), &row.link) {
-            (Some(e), _) => Sketch::of(e, &context.places),
-            (None, Some(link)) => Sketch::decode(&link.sketch)
-                .map_err(|reason| unreadable(row, "link state", &reason))?,
-            (None, None) => {
-                return Err(AnalyseError::Corrupt(format!(
-                    "listing ({}, {}) has analysed captures but no link state; run `lantern \
-                     analyse --full`",
-                    row.source, row.external_id
-                )));
-            }
-        });
-    }
-    let clusters = link_all(&rows, &mut sketches);
-    (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
-    let cluster_of = &clusters.cluster_of;
+    let mut sketches = sketches_of(&rows, &fresh, context)?;
     let Some(reference) = rows.iter().map(|r| r.last_seen).max() else {
         plan.load_seconds = load_seconds;
         return Ok(plan);
     };
+    // Stored locations, and what time and visits now make of them: read while linking runs.
+    let linking = Linking::start(&rows, &mut sketches);
+    let mark = Instant::now();
+    let held = held_locations(store, context, reference).await;
+    load_seconds += mark.elapsed().as_secs_f64();
+    let clusters = linking.finish(&mut sketches)?;
+    let held = held?;
+    (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
+    let cluster_of = &clusters.cluster_of;
 
     // Seeds: listings with new evidence, a later sighting, or another cluster.
     let mut scope: HashSet<String> = HashSet::new();
@@ -126,10 +118,6 @@ pub(super) async fn plan(
         }
     }
 
-    // Stored locations, and what time and visits now make of them.
-    let mark = Instant::now();
-    let held = held_locations(store, context, reference).await?;
-    load_seconds += mark.elapsed().as_secs_f64();
     let mut premises: HashSet<u64> = HashSet::new();
     for h in &held {
         if h.short_lived != h.stored.short_lived {
@@ -274,6 +262,52 @@ pub(super) async fn plan(
 #[derive(Deserialize)]
 struct StatusOnly {
     status: LocationStatus,
+}
+
+/// Every listing's sketch: made from its new evidence, or read from its link state; on every
+/// core (a million sketches take a second on one).
+fn sketches_of(
+    rows: &[ListingRow],
+    fresh: &HashMap<usize, ListingEvidence>,
+    context: &Context,
+) -> Result<Vec<Sketch>, AnalyseError> {
+    let one = |i: usize| -> Result<Sketch, AnalyseError> {
+        let row = &rows[i];
+        match (fresh.get(&i), &row.link) {
+            (Some(e), _) => Ok(Sketch::of(e, &context.places)),
+            (None, Some(link)) => Sketch::decode(&link.sketch)
+                .map_err(|reason| unreadable(row, "link state", &reason)),
+            (None, None) => Err(AnalyseError::Corrupt(format!(
+                "listing ({}, {}) has analysed captures but no link state; run `lantern analyse \
+                 --full`",
+                row.source, row.external_id
+            ))),
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = rows.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<Sketch>, AnalyseError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows.len())
+            .step_by(per)
+            .map(|from| {
+                let one = &one;
+                scope.spawn(move || (from..(from + per).min(rows.len())).map(one).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(AnalyseError::Corrupt("a sketch thread panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let mut sketches = Vec::with_capacity(rows.len());
+    for part in parts {
+        sketches.extend(part?);
+    }
+    Ok(sketches)
 }
 
 /// The stored evidence of `ids`, by listing id.

@@ -297,23 +297,40 @@ fn link_state(row: &ListingRow, cluster: &str, sketch: &Sketch) -> LinkState {
     }
 }
 
-/// Links every listing from its sketch (moving the inputs out and back).
-fn link_all(rows: &[ListingRow], sketches: &mut [Sketch]) -> Clusters {
-    let evidence: Vec<lantern_link::Evidence> = rows
-        .iter()
-        .zip(sketches.iter_mut())
-        .map(|(r, s)| lantern_link::Evidence {
-            source: r.source.clone(),
-            external_id: r.external_id.clone(),
-            first_seen: Some(r.first_seen),
-            inputs: std::mem::take(&mut s.inputs),
-        })
-        .collect();
-    let clusters = lantern_link::link(&evidence, lantern_link::Settings::default());
-    for (s, e) in sketches.iter_mut().zip(evidence) {
-        s.inputs = e.inputs;
+/// Linking of every listing from its sketch, running on its own thread so that the store can be
+/// read beside it (linking a million listings takes a core for seconds).
+struct Linking(std::thread::JoinHandle<(Vec<lantern_link::Evidence>, Clusters)>);
+
+impl Linking {
+    /// Starts linking; the sketches' inputs move to the linking thread until [`Linking::finish`].
+    fn start(rows: &[ListingRow], sketches: &mut [Sketch]) -> Self {
+        let evidence: Vec<lantern_link::Evidence> = rows
+            .iter()
+            .zip(sketches.iter_mut())
+            .map(|(r, s)| lantern_link::Evidence {
+                source: r.source.clone(),
+                external_id: r.external_id.clone(),
+                first_seen: Some(r.first_seen),
+                inputs: std::mem::take(&mut s.inputs),
+            })
+            .collect();
+        Self(std::thread::spawn(move || {
+            let clusters = lantern_link::link(&evidence, lantern_link::Settings::default());
+            (evidence, clusters)
+        }))
     }
-    clusters
+
+    /// The clusters, with the inputs given back to `sketches`.
+    fn finish(self, sketches: &mut [Sketch]) -> Result<Clusters, AnalyseError> {
+        let (evidence, clusters) = self
+            .0
+            .join()
+            .map_err(|_| AnalyseError::Corrupt("the linking thread panicked".into()))?;
+        for (s, e) in sketches.iter_mut().zip(evidence) {
+            s.inputs = e.inputs;
+        }
+        Ok(clusters)
+    }
 }
 
 /// Locations visited are `visited`, or `closed` when their latest visit closed them.
