@@ -2,9 +2,9 @@
 //! listing's stored evidence; then linking, locations and movement; then the export records.
 //!
 //! A full analysis (`--full`, the first, or after the evidence format changed) re-extracts every
-//! capture and makes every record ([`full`]). An incremental one extracts only new captures, links
+//! capture and makes every record (module `full`). An incremental one extracts only new captures, links
 //! every listing again from its stored sketch, and remakes only the clusters that changed and the
-//! locations they touch ([`incremental`]); it must give the same records as a full one.
+//! locations they touch (module `incremental`); it must give the same records as a full one.
 
 use std::collections::HashMap;
 use std::io;
