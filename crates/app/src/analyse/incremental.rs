@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::{
     AnalyseError, Context, Linking, Plan, apply_visits, cluster_counts, decode, encode,
-    keyed_records, link_state, stored, to_json, visited_status,
+    keyed_records, link_state, on_every_core, stored, to_json, visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -284,30 +284,12 @@ fn sketches_of(
             ))),
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = rows.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<Sketch>, AnalyseError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..rows.len())
-            .step_by(per)
-            .map(|from| {
-                let one = &one;
-                scope.spawn(move || (from..(from + per).min(rows.len())).map(one).collect())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(AnalyseError::Corrupt("a sketch thread panicked".into()))
-                })
-            })
-            .collect()
-    });
-    let mut sketches = Vec::with_capacity(rows.len());
-    for part in parts {
-        sketches.extend(part?);
-    }
-    Ok(sketches)
+    let indices: Vec<usize> = (0..rows.len()).collect();
+    on_every_core(
+        &indices,
+        |&i| one(i),
+        || AnalyseError::Corrupt("a sketch thread panicked".into()),
+    )
 }
 
 /// The stored evidence of `ids`, by listing id.

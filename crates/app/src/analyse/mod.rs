@@ -359,52 +359,55 @@ fn fold(
     rows: &[CaptureRow],
     delta: &mut HashMap<i64, ListingEvidence>,
 ) -> Result<(), String> {
+    let extracted = on_every_core(
+        rows,
+        |row| {
+            let capture = lantern_ingest::decode_stored(&row.raw.format, &row.raw.zstd)
+                .map_err(|e| format!("stored capture {} is unreadable: {e}", row.capture_id))?;
+            let facts = extractor.capture(&capture);
+            Ok((
+                row.listing_id,
+                ListingEvidence::of_capture(
+                    &capture,
+                    row.capture_id,
+                    &facts,
+                    extractor.gazetteer(),
+                ),
+            ))
+        },
+        || "an extraction thread panicked".to_owned(),
+    )?;
+    for (listing, e) in extracted {
+        delta.entry(listing).or_default().merge(e);
+    }
+    Ok(())
+}
+
+/// `f` of each of `items`, in order, computed on every core; the first error is returned (a
+/// thread that panicked gives `panicked()`).
+fn on_every_core<I: Sync, T: Send, E: Send>(
+    items: &[I],
+    f: impl Fn(&I) -> Result<T, E> + Sync,
+    panicked: impl Fn() -> E,
+) -> Result<Vec<T>, E> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = rows.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<(i64, ListingEvidence)>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
+    let per = items.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<T>, E>> = std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
             .chunks(per)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|row| {
-                            let capture =
-                                lantern_ingest::decode_stored(&row.raw.format, &row.raw.zstd)
-                                    .map_err(|e| {
-                                        format!(
-                                            "stored capture {} is unreadable: {e}",
-                                            row.capture_id
-                                        )
-                                    })?;
-                            let facts = extractor.capture(&capture);
-                            Ok((
-                                row.listing_id,
-                                ListingEvidence::of_capture(
-                                    &capture,
-                                    row.capture_id,
-                                    &facts,
-                                    extractor.gazetteer(),
-                                ),
-                            ))
-                        })
-                        .collect()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect()))
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("an extraction thread panicked".to_owned()))
-            })
+            .map(|h| h.join().unwrap_or_else(|_| Err(panicked())))
             .collect()
     });
-    for part in results {
-        for (listing, e) in part? {
-            delta.entry(listing).or_default().merge(e);
-        }
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
     }
-    Ok(())
+    Ok(out)
 }
 
 thread_local! {
