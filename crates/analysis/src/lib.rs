@@ -61,12 +61,23 @@ pub fn analyse(
     settings: &LocationSettings,
     model: &RiskModel,
 ) -> Analysis {
-    let evidence: Vec<Evidence> = listings
+    let sketches: Vec<Sketch> = listings
         .iter()
-        .map(|l| link_evidence(l, Sketch::of(l.evidence, places).inputs))
+        .map(|l| Sketch::of(l.evidence, places))
+        .collect();
+    let evidence: Vec<Evidence<'_>> = listings
+        .iter()
+        .zip(&sketches)
+        .map(|(l, s)| Evidence {
+            source: l.source,
+            external_id: l.external_id,
+            first_seen: Some(l.first_seen),
+            inputs: &s.inputs,
+        })
         .collect();
     let clusters = link(&evidence, Settings::default());
     drop(evidence);
+    drop(sketches);
     let Some(reference) = listings.iter().map(|l| l.last_seen).max() else {
         return Analysis::default();
     };
@@ -79,16 +90,6 @@ pub fn analyse(
         settings,
         model,
     )
-}
-
-/// What linking sees of a listing: its names, first sighting and `inputs`.
-pub fn link_evidence(l: &ListingInput<'_>, inputs: lantern_link::Inputs) -> Evidence {
-    Evidence {
-        source: l.source.to_owned(),
-        external_id: l.external_id.to_owned(),
-        first_seen: Some(l.first_seen),
-        inputs,
-    }
 }
 
 /// The records of `listings`, already linked: `cluster_of` gives each listing's cluster, and

@@ -367,3 +367,19 @@ fn movement(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_premises_key_is_the_bits_of_its_location_id() {
+        let id = location_id("premises", "unit:B5 6DY");
+        assert!(id.starts_with("loc-") && id.len() == 20, "{id}");
+        assert_eq!(location_key(&id), Some(premises_key("unit:B5 6DY")));
+        assert_ne!(premises_key("unit:B5 6DY"), premises_key("unit:B5 6DZ"));
+        for bad in ["loc-12", "loc-zzzzzzzzzzzzzzzz", "c-0123456789abcdef", ""] {
+            assert_eq!(location_key(bad), None, "{bad}");
+        }
+    }
+}

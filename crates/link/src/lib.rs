@@ -23,18 +23,18 @@ use std::collections::HashMap;
 use lantern_core::Timestamp;
 use lantern_core::export::singleton_cluster_id;
 
-/// What one listing offers for linking: its names (for the cluster id), when it was first seen,
-/// and its [`Inputs`].
-#[derive(Debug, Clone, Default)]
-pub struct Evidence {
+/// What one listing offers for linking, borrowed from the caller: its names (for the cluster
+/// id), when it was first seen, and its [`Inputs`].
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
     /// Site.
-    pub source: String,
+    pub source: &'a str,
     /// Id on the site.
-    pub external_id: String,
+    pub external_id: &'a str,
     /// First seen.
     pub first_seen: Option<Timestamp>,
     /// What links it.
-    pub inputs: Inputs,
+    pub inputs: &'a Inputs,
 }
 
 /// A listing's linking inputs in compact form: identifiers hashed, the text as its MinHash
@@ -198,7 +198,7 @@ fn phash_bits(hash: &str) -> Option<u64> {
 }
 
 /// Groups listings into clusters.
-pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
+pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
     let n = listings.len();
     let mut uf = UnionFind((0..n).collect());
     // Which kinds of evidence joined each cluster: (a listing of it, kind), one per identifier
@@ -298,8 +298,8 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     let order = |k: usize| {
         (
             listings[k].first_seen,
-            listings[k].source.as_str(),
-            listings[k].external_id.as_str(),
+            listings[k].source,
+            listings[k].external_id,
         )
     };
     let mut anchor: Vec<usize> = (0..n).collect();
@@ -322,7 +322,7 @@ pub fn link(listings: &[Evidence], settings: Settings) -> Clusters {
     for &root in &roots {
         let name = names[root].get_or_insert_with(|| {
             let a = &listings[anchor[root]];
-            let name = singleton_cluster_id(&a.source, &a.external_id);
+            let name = singleton_cluster_id(a.source, a.external_id);
             let kinds = (1..=5)
                 .filter(|tag| kinds_of[root] & (1 << tag) != 0)
                 .filter_map(LinkKind::from_tag)
@@ -351,7 +351,7 @@ const LARGE_BUCKET: usize = 64;
 /// Pairs of listings that near-duplicate text links, decided against the groups formed by strong
 /// identifiers alone (so that the answer does not depend on the order pairs are looked at).
 fn text_links(
-    listings: &[Evidence],
+    listings: &[Evidence<'_>],
     uf: &mut UnionFind,
     settings: Settings,
 ) -> Vec<(usize, usize)> {
@@ -459,21 +459,42 @@ pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
 mod tests {
     use super::*;
 
-    fn listing(id: &str, phones: &[&str], images: &[&str]) -> Evidence {
+    /// A listing the test owns (linking borrows).
+    #[derive(Clone)]
+    struct Listing {
+        id: String,
+        first_seen: Option<Timestamp>,
+        inputs: Inputs,
+    }
+
+    fn listing(id: &str, phones: &[&str], images: &[&str]) -> Listing {
         let identifiers = phones
             .iter()
             .map(|p| Identifier::new(LinkKind::Phone, p))
             .chain(images.iter().map(|i| Identifier::new(LinkKind::Image, i)))
             .collect();
-        Evidence {
-            source: "s".into(),
-            external_id: id.into(),
+        Listing {
+            id: id.into(),
             first_seen: None,
             inputs: Inputs {
                 identifiers,
                 ..Inputs::default()
             },
         }
+    }
+
+    /// Links the listings (site `s`) with the default settings.
+    fn link_all(listings: &[Listing]) -> Clusters {
+        let evidence: Vec<Evidence<'_>> = listings
+            .iter()
+            .map(|l| Evidence {
+                source: "s",
+                external_id: &l.id,
+                first_seen: l.first_seen,
+                inputs: &l.inputs,
+            })
+            .collect();
+        link(&evidence, Settings::default())
     }
 
     #[test]
@@ -484,7 +505,7 @@ mod tests {
             listing("3", &["+447700900002"], &[]),
             listing("4", &["+447700900009"], &[]),
         ];
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         assert_eq!(c.cluster_of[0], c.cluster_of[1]);
         assert_eq!(c.cluster_of[1], c.cluster_of[2]);
         assert_ne!(c.cluster_of[0], c.cluster_of[3]);
@@ -503,17 +524,17 @@ mod tests {
             listing("2", &[], &["phash:f0f0f0f0f0f0f0f1"]), // 1 bit away
             listing("3", &[], &["phash:0f0f0f0f0f0f0f0f"]), // 64 bits away
         ];
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         assert_eq!(c.cluster_of[0], c.cluster_of[1]);
         assert_ne!(c.cluster_of[0], c.cluster_of[2]);
     }
 
     #[test]
     fn a_stock_image_on_many_listings_links_nothing() {
-        let l: Vec<Evidence> = (0..60)
+        let l: Vec<Listing> = (0..60)
             .map(|i| listing(&i.to_string(), &[], &["sha256:stock"]))
             .collect();
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         let distinct: std::collections::HashSet<&String> = c.cluster_of.iter().collect();
         assert_eq!(distinct.len(), 60);
     }
@@ -523,15 +544,15 @@ mod tests {
         let t = |s: &str| Some(Timestamp::parse(s).unwrap());
         let mut a = listing("b", &["+447700900001"], &[]);
         a.first_seen = t("2026-10-01T00:00:00Z");
-        let c1 = link(std::slice::from_ref(&a), Settings::default());
+        let c1 = link_all(std::slice::from_ref(&a));
         let mut b = listing("a", &["+447700900001"], &[]);
         b.first_seen = t("2026-10-08T00:00:00Z");
-        let c2 = link(&[a, b], Settings::default());
+        let c2 = link_all(&[a, b]);
         assert_eq!(c1.cluster_of[0], c2.cluster_of[0]);
         assert_eq!(c2.cluster_of[0], c2.cluster_of[1]);
     }
 
-    fn texty(id: &str, phone: &str, text: &[u32], context: &[&str]) -> Evidence {
+    fn texty(id: &str, phone: &str, text: &[u32], context: &[&str]) -> Listing {
         let mut e = listing(id, &[phone], &[]);
         e.inputs.text = text.to_vec();
         e.inputs.context = context.iter().map(|c| context_key(c)).collect();
@@ -568,7 +589,7 @@ mod tests {
             texty("1", "+447700900001", &sig, &["district:B5"]),
             texty("2", "+447700900002", &close, &["district:B5", "price:80"]),
         ];
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         assert_eq!(c.cluster_of[0], c.cluster_of[1]);
         assert_eq!(c.summary[&c.cluster_of[0]].1, [LinkKind::Text]);
         // No second signal: not linked.
@@ -576,10 +597,10 @@ mod tests {
             texty("1", "+447700900001", &sig, &["district:B5"]),
             texty("2", "+447700900002", &close, &["district:WS1"]),
         ];
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         assert_ne!(c.cluster_of[0], c.cluster_of[1]);
         // The same text under five unrelated numbers is a shared template: nothing links.
-        let l: Vec<Evidence> = (0..5)
+        let l: Vec<Listing> = (0..5)
             .map(|i| {
                 texty(
                     &i.to_string(),
@@ -589,7 +610,7 @@ mod tests {
                 )
             })
             .collect();
-        let c = link(&l, Settings::default());
+        let c = link_all(&l);
         let distinct: std::collections::HashSet<&String> = c.cluster_of.iter().collect();
         assert_eq!(distinct.len(), 5);
     }

@@ -9,7 +9,7 @@ use lantern_analysis::{ListingEvidence, ListingInput, Sketch};
 use lantern_store::{AnalysisStore, ListingRow, RecordKind, Store};
 
 use super::{
-    AnalyseError, Context, Linking, Plan, apply_visits, cluster_counts, encode, keyed_records,
+    AnalyseError, Context, Plan, apply_visits, cluster_counts, encode, keyed_records, link_beside,
     link_state, stored,
 };
 use lantern_core::export::LocationStatus;
@@ -45,16 +45,12 @@ pub(super) async fn plan(
         evidence.push(e);
     }
     drop(delta);
-    let mut sketches: Vec<Sketch> = evidence
+    let sketches: Vec<Sketch> = evidence
         .iter()
         .map(|e| Sketch::of(e, &context.places))
         .collect();
     // The stored records' digests are read while linking runs.
-    let linking = Linking::start(&rows, &mut sketches);
-    let mark = Instant::now();
-    let held = store.record_digests().await;
-    plan.load_seconds += mark.elapsed().as_secs_f64();
-    let clusters = linking.finish(&mut sketches)?;
+    let (clusters, held) = link_beside(&rows, &sketches, store.record_digests()).await?;
     let mut held = held?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     plan.links = rows

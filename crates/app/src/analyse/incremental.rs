@@ -22,8 +22,8 @@ use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, Store, Sto
 use serde::Deserialize;
 
 use super::{
-    AnalyseError, Context, Linking, Plan, apply_visits, cluster_counts, decode, encode,
-    keyed_records, link_state, on_every_core, stored, to_json, visited_status,
+    AnalyseError, Context, Plan, apply_visits, cluster_counts, decode, encode, keyed_records,
+    link_beside, link_state, on_every_core, stored, to_json, visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -87,17 +87,14 @@ pub(super) async fn plan(
         fresh.insert(i, e);
     }
 
-    let mut sketches = sketches_of(&rows, &fresh, context)?;
+    let sketches = sketches_of(&rows, &fresh, context)?;
     let Some(reference) = rows.iter().map(|r| r.last_seen).max() else {
         plan.load_seconds = load_seconds;
         return Ok(plan);
     };
     // Stored locations, and what time and visits now make of them: read while linking runs.
-    let linking = Linking::start(&rows, &mut sketches);
-    let mark = Instant::now();
-    let held = held_locations(store, context, reference).await;
-    load_seconds += mark.elapsed().as_secs_f64();
-    let clusters = linking.finish(&mut sketches)?;
+    let (clusters, held) =
+        link_beside(&rows, &sketches, held_locations(store, context, reference)).await?;
     let held = held?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     let cluster_of = &clusters.cluster_of;

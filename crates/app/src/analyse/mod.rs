@@ -297,40 +297,40 @@ fn link_state(row: &ListingRow, cluster: &str, sketch: &Sketch) -> LinkState {
     }
 }
 
-/// Linking of every listing from its sketch, running on its own thread so that the store can be
-/// read beside it (linking a million listings takes a core for seconds).
-struct Linking(std::thread::JoinHandle<(Vec<lantern_link::Evidence>, Clusters)>);
-
-impl Linking {
-    /// Starts linking; the sketches' inputs move to the linking thread until [`Linking::finish`].
-    fn start(rows: &[ListingRow], sketches: &mut [Sketch]) -> Self {
-        let evidence: Vec<lantern_link::Evidence> = rows
-            .iter()
-            .zip(sketches.iter_mut())
-            .map(|(r, s)| lantern_link::Evidence {
-                source: r.source.clone(),
-                external_id: r.external_id.clone(),
-                first_seen: Some(r.first_seen),
-                inputs: std::mem::take(&mut s.inputs),
-            })
-            .collect();
-        Self(std::thread::spawn(move || {
-            let clusters = lantern_link::link(&evidence, lantern_link::Settings::default());
-            (evidence, clusters)
-        }))
+/// Links every listing from its sketch while `beside` (a read of the store) runs, on another core
+/// when the runtime has several (linking a million listings takes a core for seconds); one after
+/// the other otherwise.
+async fn link_beside<T: Send>(
+    rows: &[ListingRow],
+    sketches: &[Sketch],
+    beside: impl std::future::Future<Output = T> + Send,
+) -> Result<(Clusters, T), AnalyseError> {
+    let evidence: Vec<lantern_link::Evidence<'_>> = rows
+        .iter()
+        .zip(sketches)
+        .map(|(r, s)| lantern_link::Evidence {
+            source: &r.source,
+            external_id: &r.external_id,
+            first_seen: Some(r.first_seen),
+            inputs: &s.inputs,
+        })
+        .collect();
+    let link = || lantern_link::link(&evidence, lantern_link::Settings::default());
+    let handle = tokio::runtime::Handle::current();
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        let other = beside.await;
+        return Ok((link(), other));
     }
-
-    /// The clusters, with the inputs given back to `sketches`.
-    fn finish(self, sketches: &mut [Sketch]) -> Result<Clusters, AnalyseError> {
-        let (evidence, clusters) = self
-            .0
-            .join()
-            .map_err(|_| AnalyseError::Corrupt("the linking thread panicked".into()))?;
-        for (s, e) in sketches.iter_mut().zip(evidence) {
-            s.inputs = e.inputs;
-        }
-        Ok(clusters)
-    }
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(|| handle.block_on(beside));
+            let clusters = link();
+            let other = reading
+                .join()
+                .map_err(|_| AnalyseError::Corrupt("a reading thread panicked".into()))?;
+            Ok((clusters, other))
+        })
+    })
 }
 
 /// Locations visited are `visited`, or `closed` when their latest visit closed them.
