@@ -293,6 +293,7 @@ async fn new_location_scores(
         crate::export::ExportKind::Locations,
         crate::export::ExportOptions {
             new_since: Some(since),
+            audit: None,
         },
         &mut reported,
     )

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use lantern_analysis::is_new_since;
 use lantern_core::Timestamp;
 use lantern_core::export::{AdvertRecord, LocationRecord};
-use lantern_store::{AnalysisStore, RecordKind, Store, StoreError};
+use lantern_store::{AnalysisStore, AuditStore, RecordKind, Store, StoreError};
 
 /// Which export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +21,15 @@ pub enum ExportKind {
 }
 
 /// Options of an export.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
     /// For locations: keep only those first seen at or after this time and never visited or known
     /// before it.
     pub new_since: Option<Timestamp>,
+    /// The audit event to record once the export is written (its operation is set to `export`,
+    /// its object to the export and its row count to the lines written); none for internal
+    /// reads such as the evaluator's.
+    pub audit: Option<lantern_store::AuditEvent>,
 }
 
 /// Why an export failed.
@@ -114,5 +118,21 @@ pub async fn export(
             other => ExportError::Store(other),
         })?;
     out.flush()?;
+    if let Some(event) = options.audit {
+        let what = match kind {
+            ExportKind::Adverts => "adverts",
+            ExportKind::Clusters => "clusters",
+            ExportKind::Locations => "locations",
+        };
+        let mut event = event.about("export", what).rows(lines);
+        event.operation = lantern_store::Operation::Export;
+        if let Some(since) = options.new_since {
+            event.detail = Some(format!("new since {since}"));
+        }
+        store
+            .append_audit(&event)
+            .await
+            .map_err(ExportError::Store)?;
+    }
     Ok(lines)
 }

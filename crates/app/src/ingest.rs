@@ -249,8 +249,12 @@ pub async fn ingest(
         None if failure.is_some() => RunStatus::Failed,
         None => RunStatus::Completed,
     };
+    // The run's collection, logged with the run's end: who stored how many captures.
+    let event = crate::audit::by_operator(lantern_store::Operation::Collect, actor)
+        .about("ingest_run", &run.0.to_string())
+        .rows(state.counts.stored);
     store
-        .finish_run(run, &state.counts, status)
+        .finish_run(run, &state.counts, status, Some(&event))
         .await
         .map_err(|source| IngestError::Store {
             stored: state.counts.stored,

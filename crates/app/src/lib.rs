@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analyse;
+pub mod audit;
 pub mod auth;
 pub mod calibrate;
 pub mod demo;

@@ -452,7 +452,8 @@ pub async fn record_visit(
     visible_shares(store, who, request.location.trim()).await?;
     request.recorded_by = who.username.clone();
     request.org_id = Some(who.org_id);
-    Ok(crate::visit::record(store, &request).await?)
+    let event = crate::audit::by_person(lantern_store::Operation::Collect, who);
+    Ok(crate::visit::record_audited(store, &request, event).await?)
 }
 
 /// A visit plan over the locations the person may see.

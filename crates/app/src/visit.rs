@@ -280,8 +280,22 @@ fn validate(
     })
 }
 
-/// Records a visit and marks its location visited (or closed); returns the visit id.
+/// Records a visit and marks its location visited (or closed), logged as a collection by the
+/// command-line operator; returns the visit id.
 pub async fn record(store: &Store, req: &VisitRequest) -> Result<i64, VisitError> {
+    let event = crate::audit::by_operator(
+        lantern_store::Operation::Collect,
+        &crate::Actor::command_line(),
+    );
+    record_audited(store, req, event).await
+}
+
+/// Records a visit as [`record`] does, with `event` (its actor) as its audit event.
+pub async fn record_audited(
+    store: &Store,
+    req: &VisitRequest,
+    event: lantern_store::AuditEvent,
+) -> Result<i64, VisitError> {
     let catalogue = Catalogue::embedded().map_err(|e| invalid("catalogue", e.to_string()))?;
     let visit = validate(req, catalogue, Timestamp::now())?;
     let Some(json) = store.location_record(&visit.location_id).await? else {
@@ -307,7 +321,13 @@ pub async fn record(store: &Store, req: &VisitRequest) -> Result<i64, VisitError
     let json =
         serde_json::to_string(&location).map_err(|e| invalid("--location", e.to_string()))?;
     let digest = crate::analyse::digest(&json);
-    Ok(store.record_visit(&visit, Some((json, digest))).await?)
+    let mut event = event.about("location", &visit.location_id);
+    event.operation = lantern_store::Operation::Collect;
+    event.purpose = Some(visit.purpose.clone());
+    event.detail = Some("visit recorded".into());
+    Ok(store
+        .record_visit(&visit, Some((json, digest)), &event)
+        .await?)
 }
 
 /// The catalogue's indicators a visiting team can observe (active, observable on a visit, never

@@ -138,6 +138,11 @@ pub enum Command {
     /// a location's.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// The audit log (DPA 2018 s.62): every collection, alteration, consultation, disclosure,
+    /// combination, erasure and export, sign-ins and refusals, chained by hash. Verify the chain,
+    /// or read events (the reading is itself logged).
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// How to serve.
@@ -206,6 +211,48 @@ pub enum UserCommand {
     },
     /// List the accounts.
     List,
+}
+
+/// The audit log.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain from the first event; exit 1 naming the first broken link (an
+    /// event edited, removed or reordered, or events cut from the end).
+    #[command(after_help = "Exit status: 0 intact, 1 broken or unreadable.")]
+    Verify,
+    /// Events as JSON Lines, newest first; filters combine. The reading is logged as a
+    /// consultation of the audit log, with the filter and the number of events returned.
+    Query(AuditQueryArgs),
+}
+
+/// Arguments of `lantern audit query`.
+#[derive(Debug, Args)]
+pub struct AuditQueryArgs {
+    /// Only this actor's events (a login, or `cli:<name>`).
+    #[arg(long, value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// Only events of this operation.
+    #[arg(long, value_name = "OPERATION", value_parser = parse_operation)]
+    pub operation: Option<lantern_store::Operation>,
+    /// Only events at or after this RFC 3339 time.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub since: Option<Timestamp>,
+    /// Only events about this object id (a location id, a user name...).
+    #[arg(long, value_name = "ID")]
+    pub object: Option<String>,
+    /// At most this many events.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub limit: u32,
+}
+
+fn parse_operation(text: &str) -> Result<lantern_store::Operation, String> {
+    lantern_store::Operation::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = lantern_store::Operation::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect();
+        format!("unknown operation; one of {}", names.join(", "))
+    })
 }
 
 /// Visit records.

@@ -130,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Indicators(args) => run_indicators(&args),
         Command::Plan(PlanCommand::Visits(args)) => run_plan_visits(&cli.global, &args).await,
         Command::Visit(command) => run_visit(&cli.global, command).await,
+        Command::Audit(command) => run_audit(&cli.global, command).await,
         Command::Calibrate(args) => run_calibrate(&cli.global, &args).await,
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
@@ -138,6 +139,74 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+async fn run_audit(global: &GlobalArgs, command: crate::args::AuditCommand) -> anyhow::Result<u8> {
+    use crate::args::AuditCommand;
+    let store = open_store(global).await?;
+    let outcome = match command {
+        AuditCommand::Verify => match lantern_app::audit::verify(&store).await {
+            Ok(lantern_store::Verification::Intact { events }) => {
+                say!("audit log intact: {events} event(s), every one chained to the one before");
+                Ok(EXIT_OK)
+            }
+            Ok(lantern_store::Verification::Broken { id, reason }) => {
+                eprintln!("audit log BROKEN at event {id}: {reason}");
+                Ok(EXIT_FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        },
+        AuditCommand::Query(args) => {
+            let filter = lantern_store::AuditFilter {
+                actor: args.actor,
+                operation: args.operation,
+                since: args.since,
+                object_id: args.object,
+                limit: i64::from(args.limit),
+            };
+            let reader = lantern_app::audit::by_operator(
+                lantern_store::Operation::Consult,
+                &Actor::command_line(),
+            );
+            match lantern_app::audit::query(&store, reader, &filter).await {
+                Ok(events) => {
+                    for e in &events {
+                        say!("{}", audit_json(e));
+                    }
+                    Ok(EXIT_OK)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    store.close().await;
+    outcome
+}
+
+/// One audit event as a JSON line.
+fn audit_json(e: &lantern_store::StoredAuditEvent) -> serde_json::Value {
+    let v = &e.event;
+    serde_json::json!({
+        "id": e.id,
+        "at": v.at.to_string(),
+        "operation": v.operation.as_str(),
+        "actor": v.actor,
+        "organisation": v.organisation,
+        "role": v.role,
+        "session": v.session,
+        "source": v.source,
+        "object_type": v.object_type,
+        "object_id": v.object_id,
+        "purpose": v.purpose,
+        "recipient": v.recipient,
+        "row_count": v.row_count,
+        "detail": v.detail,
+        "hash": hex_of(&e.hash),
+    })
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn run_plan_visits(
@@ -504,6 +573,7 @@ async fn run_analyse(global: &GlobalArgs, args: &AnalyseArgs) -> anyhow::Result<
         lantern_app::analyse::AnalyseOptions {
             full: args.full,
             risk_model: global.risk_model.clone(),
+            actor: Some(Actor::command_line()),
         },
         &bar,
     )
@@ -529,6 +599,10 @@ async fn run_export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8
     }
     let options = ExportOptions {
         new_since: args.new_since,
+        audit: Some(lantern_app::audit::by_operator(
+            lantern_store::Operation::Export,
+            &Actor::command_line(),
+        )),
     };
     let kind = args.what.kind();
     let lines = match &args.out {
@@ -608,6 +682,7 @@ async fn run_demo(
         lantern_app::analyse::AnalyseOptions {
             full: false,
             risk_model: global.risk_model.clone(),
+            actor: Some(Actor::command_line()),
         },
         &progress::AnalyseBar::new(false),
     )

@@ -1558,3 +1558,123 @@ fn calibrate_fits_weights_to_visit_outcomes_and_writes_only_when_asked() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn every_command_touching_personal_data_leaves_exactly_one_audit_event() {
+    let sim = tempfile::tempdir().unwrap();
+    simulate(sim.path(), "5", "200", "3");
+    let captures = sim.path().join("captures.jsonl");
+    for db in backends("cli: audit").await {
+        let ok = |args: &[&str]| {
+            let out = run(&db, args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
+            out
+        };
+        ok(&["ingest", "-q", captures.to_str().unwrap()]);
+        ok(&["analyse", "--quiet"]);
+        let adverts = text(&ok(&["export", "adverts"]).stdout).lines().count();
+        ok(&["export", "locations", "--new-since", "2026-09-14T00:00:00Z"]);
+        let plan: serde_json::Value = serde_json::from_slice(
+            &ok(&["plan", "visits", "--date", "2026-09-25", "--per-team", "2"]).stdout,
+        )
+        .unwrap();
+        let location = plan["routes"][0]["stops"][0]["location"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        record_visit(&db, &location, false);
+        // Refused (a name without consent): nothing stored, nothing logged.
+        let refused = run(
+            &db,
+            &[
+                "visit",
+                "record",
+                "--location",
+                &location,
+                "--purpose",
+                "safeguarding",
+                "--outcome",
+                "NO_ANSWER",
+                "--names",
+                "Someone",
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(1));
+        // Commands that touch no personal data log nothing.
+        ok(&["geo", "lookup", "B5 6DY"]);
+        ok(&["indicators", "--domain", "ADV"]);
+        let verified = text(&ok(&["audit", "verify"]).stdout);
+        assert!(
+            verified.contains("intact: 5 event(s)"),
+            "{}: {verified}",
+            db.backend
+        );
+
+        let first = text(&ok(&["audit", "query", "--limit", "100"]).stdout);
+        let events: Vec<serde_json::Value> = first
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let seen: Vec<(String, String, Option<i64>)> = events
+            .iter()
+            .rev()
+            .map(|e| {
+                (
+                    e["operation"].as_str().unwrap().to_owned(),
+                    format!(
+                        "{}:{}",
+                        e["object_type"].as_str().unwrap(),
+                        e["object_id"].as_str().unwrap()
+                    ),
+                    e["row_count"].as_i64(),
+                )
+            })
+            .collect();
+        let stored = seen[0].2;
+        assert!(stored.is_some_and(|n| n > 200), "{}: {seen:?}", db.backend);
+        assert_eq!(
+            seen,
+            [
+                ("collect".to_owned(), "ingest_run:1".to_owned(), stored),
+                ("combine".to_owned(), "analysis:full".to_owned(), Some(200)),
+                (
+                    "export".to_owned(),
+                    "export:adverts".to_owned(),
+                    Some(adverts as i64)
+                ),
+                (
+                    "export".to_owned(),
+                    "export:locations".to_owned(),
+                    seen[3].2
+                ),
+                ("collect".to_owned(), format!("location:{location}"), None),
+            ],
+            "{}",
+            db.backend
+        );
+        for e in &events {
+            assert!(e["actor"].as_str().unwrap().starts_with("cli:"), "{e}");
+            assert!(e["hash"].as_str().unwrap().len() == 64, "{e}");
+        }
+        // The reading itself is an event, with how many events it returned.
+        let second = text(&ok(&["audit", "query", "--operation", "consult"]).stdout);
+        let consult: serde_json::Value =
+            serde_json::from_str(second.lines().next().unwrap()).unwrap();
+        assert_eq!(consult["object_type"], "audit_log");
+        assert_eq!(consult["row_count"], 5);
+        let verified = text(&ok(&["audit", "verify"]).stdout);
+        assert!(
+            verified.contains("intact: 7 event(s)"),
+            "{}: {verified}",
+            db.backend
+        );
+        let bad = run(&db, &["audit", "query", "--operation", "peek"]);
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+        assert!(text(&bad.stderr).contains("unknown operation"));
+    }
+}

@@ -136,6 +136,8 @@ pub struct AnalysisSave {
     pub replace_all_links: bool,
     /// New link state per listing id.
     pub links: Vec<(i64, LinkState)>,
+    /// The audit event recording this analysis (a combination), written in its transaction.
+    pub audit: Option<crate::audit::AuditEvent>,
 }
 
 /// A record's identity: kind and sort keys.
@@ -410,6 +412,9 @@ macro_rules! analysis_store_impl {
                     written: write.len() as u64,
                     deleted: delete.len() as u64,
                 };
+                if let Some(event) = &save.audit {
+                    $crate::audit::append_audit!(tx, event, $ts_in);
+                }
                 sqlx::query($crate::analysis::INSERT_RUN)
                     .bind($ts_in(save.started_at))
                     .bind($ts_in(Timestamp::now()))

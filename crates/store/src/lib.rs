@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod analysis;
+pub mod audit;
 pub mod error;
 pub mod migrations;
 mod model;
@@ -30,6 +31,7 @@ pub use analysis::{
     AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, LinkState, ListingRow, RecordKey,
     RecordKind, SaveOutcome, StoredRecord,
 };
+pub use audit::{AuditEvent, AuditFilter, AuditStore, Operation, StoredAuditEvent, Verification};
 pub use error::{Result, StoreError};
 pub use model::{
     AppliedMigration, BatchOutcome, IngestRun, ListingCaptures, NewRun, RunCounts, RunId, RunMode,
@@ -129,7 +131,14 @@ pub trait CaptureStore {
     /// Records the start of an ingest run.
     async fn start_run(&self, run: &NewRun) -> Result<RunId>;
     /// Records how a run ended.
-    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()>;
+    /// `audit`, when given, is written in the same transaction (the run's collection).
+    async fn finish_run(
+        &self,
+        run: RunId,
+        counts: &RunCounts,
+        status: RunStatus,
+        audit: Option<&AuditEvent>,
+    ) -> Result<()>;
     /// A stored run.
     async fn run(&self, run: RunId) -> Result<Option<IngestRun>>;
     /// Opens a write transaction for batches of `run`.
@@ -204,8 +213,14 @@ impl CaptureStore for Store {
     async fn start_run(&self, run: &NewRun) -> Result<RunId> {
         delegate!(self, s => s.start_run(run).await)
     }
-    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
-        delegate!(self, s => s.finish_run(run, counts, status).await)
+    async fn finish_run(
+        &self,
+        run: RunId,
+        counts: &RunCounts,
+        status: RunStatus,
+        audit: Option<&AuditEvent>,
+    ) -> Result<()> {
+        delegate!(self, s => s.finish_run(run, counts, status, audit).await)
     }
     async fn run(&self, run: RunId) -> Result<Option<IngestRun>> {
         delegate!(self, s => s.run(run).await)
@@ -277,12 +292,29 @@ impl AnalysisStore for Store {
     }
 }
 
+impl AuditStore for Store {
+    async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
+        delegate!(self, s => s.append_audit(event).await)
+    }
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<StoredAuditEvent>> {
+        delegate!(self, s => s.audit_events(filter).await)
+    }
+    async fn verify_audit(&self) -> Result<Verification> {
+        delegate!(self, s => s.verify_audit().await)
+    }
+}
+
 impl VisitStore for Store {
     async fn location_record(&self, location_id: &str) -> Result<Option<String>> {
         delegate!(self, s => s.location_record(location_id).await)
     }
-    async fn record_visit(&self, visit: &NewVisit, location: Option<(String, i64)>) -> Result<i64> {
-        delegate!(self, s => s.record_visit(visit, location).await)
+    async fn record_visit(
+        &self,
+        visit: &NewVisit,
+        location: Option<(String, i64)>,
+        audit: &AuditEvent,
+    ) -> Result<i64> {
+        delegate!(self, s => s.record_visit(visit, location, audit).await)
     }
     async fn visit_summaries(&self) -> Result<Vec<LocationVisits>> {
         delegate!(self, s => s.visit_summaries().await)

@@ -43,6 +43,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "link_state",
         include_str!("../migrations/sqlite/0007_link_state.sql"),
     ),
+    (
+        8,
+        "audit",
+        include_str!("../migrations/sqlite/0008_audit.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -81,6 +86,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "link_state",
         include_str!("../migrations/postgres/0007_link_state.sql"),
+    ),
+    (
+        8,
+        "audit",
+        include_str!("../migrations/postgres/0008_audit.sql"),
     ),
 ];
 

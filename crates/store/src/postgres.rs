@@ -97,7 +97,18 @@ impl CaptureStore for PostgresStore {
     }
 
     /// Records how a run ended.
-    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+    async fn finish_run(
+        &self,
+        run: RunId,
+        counts: &RunCounts,
+        status: RunStatus,
+        audit: Option<&crate::audit::AuditEvent>,
+    ) -> Result<()> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting to record the end of the ingest run")?;
         sqlx::query(sql::FINISH_RUN)
             .bind(Timestamp::now().as_datetime())
             .bind(counts.read as i64)
@@ -107,7 +118,13 @@ impl CaptureStore for PostgresStore {
             .bind(counts.rejected as i64)
             .bind(status.as_str())
             .bind(run.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
+            .await
+            .context("recording the end of the ingest run")?;
+        if let Some(event) = audit {
+            crate::audit::append_audit!(tx, event, |t: Timestamp| t.as_datetime());
+        }
+        tx.commit()
             .await
             .context("recording the end of the ingest run")?;
         Ok(())
@@ -343,6 +360,13 @@ crate::visits::visit_store_impl!(
     crate::visits::SEARCH_POSTGRES,
     crate::visits::plain_query,
     crate::visits::LOCATIONS_WITH_STATUS_POSTGRES
+);
+
+crate::audit::audit_store_impl!(
+    PostgresStore,
+    sqlx::Postgres,
+    |t: Timestamp| t.as_datetime(),
+    ts
 );
 
 crate::accounts::account_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);

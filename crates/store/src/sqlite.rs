@@ -196,7 +196,18 @@ impl CaptureStore for SqliteStore {
     }
 
     /// Records how a run ended.
-    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+    async fn finish_run(
+        &self,
+        run: RunId,
+        counts: &RunCounts,
+        status: RunStatus,
+        audit: Option<&crate::audit::AuditEvent>,
+    ) -> Result<()> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting to record the end of the ingest run")?;
         sqlx::query(sql::FINISH_RUN)
             .bind(Timestamp::now().to_storage_text())
             .bind(counts.read as i64)
@@ -206,7 +217,13 @@ impl CaptureStore for SqliteStore {
             .bind(counts.rejected as i64)
             .bind(status.as_str())
             .bind(run.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
+            .await
+            .context("recording the end of the ingest run")?;
+        if let Some(event) = audit {
+            crate::audit::append_audit!(tx, event, |t: Timestamp| t.to_storage_text());
+        }
+        tx.commit()
             .await
             .context("recording the end of the ingest run")?;
         Ok(())
@@ -364,6 +381,13 @@ crate::visits::visit_store_impl!(
     crate::visits::SEARCH_SQLITE,
     crate::visits::fts5_query,
     crate::visits::LOCATIONS_WITH_STATUS_SQLITE
+);
+
+crate::audit::audit_store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    |t: Timestamp| t.to_storage_text(),
+    |s: String| ts(&s)
 );
 
 crate::accounts::account_store_impl!(SqliteStore, |t: Timestamp| t.to_storage_text(), ts);

@@ -69,9 +69,14 @@ pub struct LocationVisits {
 pub trait VisitStore {
     /// The stored export record of a location, if the analysis has it.
     async fn location_record(&self, location_id: &str) -> Result<Option<String>>;
-    /// Records a visit and, when given, the location's updated record (JSON and digest), in one
-    /// transaction; returns the visit id.
-    async fn record_visit(&self, visit: &NewVisit, location: Option<(String, i64)>) -> Result<i64>;
+    /// Records a visit and, when given, the location's updated record (JSON and digest), with
+    /// its audit event, in one transaction; returns the visit id.
+    async fn record_visit(
+        &self,
+        visit: &NewVisit,
+        location: Option<(String, i64)>,
+        audit: &crate::audit::AuditEvent,
+    ) -> Result<i64>;
     /// Every visited location with its visit count and whether its latest visit closed it.
     async fn visit_summaries(&self) -> Result<Vec<LocationVisits>>;
     /// A location's visits, oldest first.
@@ -263,6 +268,7 @@ macro_rules! visit_store_impl {
                 &self,
                 visit: &$crate::visits::NewVisit,
                 location: Option<(String, i64)>,
+                audit: &$crate::audit::AuditEvent,
             ) -> Result<i64> {
                 let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
                 let mut tx = self
@@ -299,6 +305,7 @@ macro_rules! visit_store_impl {
                         .await
                         .context("updating the visited location")?;
                 }
+                $crate::audit::append_audit!(tx, audit, $ts_in);
                 tx.commit().await.context("committing the visit")?;
                 Ok(row.get(0))
             }

@@ -160,7 +160,7 @@ async fn a_transaction_dropped_mid_way_leaves_nothing_and_frees_the_writer() {
         // Bookkeeping goes through another connection: the abandoned write lock must be gone.
         tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            store.finish_run(run, &RunCounts::default(), RunStatus::Completed),
+            store.finish_run(run, &RunCounts::default(), RunStatus::Completed, None),
         )
         .await
         .expect("recording the run waited on the abandoned transaction")
@@ -227,7 +227,7 @@ async fn runs_record_who_and_how_many() {
             rejected: 1,
         };
         store
-            .finish_run(run, &counts, RunStatus::Completed)
+            .finish_run(run, &counts, RunStatus::Completed, None)
             .await
             .unwrap();
         let stored = store.run(run).await.unwrap().unwrap();
@@ -371,6 +371,7 @@ async fn analysis_saves_evidence_records_and_deletions() {
                     })
                     .collect(),
                 replace_all_links: false,
+                audit: None,
                 evidence,
                 write,
                 delete,
@@ -520,6 +521,125 @@ async fn analysis_saves_evidence_records_and_deletions() {
             .await
             .unwrap();
         assert_eq!(locations, 0);
+        store.close().await;
+    }
+}
+
+/// Runs `sql` on the store's database directly, as someone with access to the file or server
+/// (not through Lantern); returns the error text when it fails.
+async fn raw(store: &Store, db: &lantern_testkit::TestDb, sql: &str) -> Result<(), String> {
+    use sqlx::Connection;
+    match store {
+        Store::Sqlite(sqlite) => {
+            let url = format!("sqlite://{}", sqlite.path().display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut conn)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+        Store::Postgres(_) => {
+            let url = db.database_url().unwrap();
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut conn)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only_chained_and_shows_tampering() {
+    use lantern_store::{AuditEvent, AuditFilter, AuditStore, Operation, Verification};
+    for db in backends("store contract: audit").await {
+        let store = Store::open(&db.target).await.unwrap();
+        assert_eq!(
+            store.verify_audit().await.unwrap(),
+            Verification::Intact { events: 0 }
+        );
+        let at = |s: &str| lantern_core::Timestamp::parse(s).unwrap();
+        let mut ids = Vec::new();
+        for (i, (op, actor)) in [
+            (Operation::SignIn, "analyst1"),
+            (Operation::Consult, "analyst1"),
+            (Operation::Export, "cli:ops"),
+            (Operation::Refused, "partner1"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut e = AuditEvent::new(at(&format!("2026-11-30T10:0{i}:00Z")), op, actor)
+                .about("location", &format!("loc-{i}"));
+            e.source = Some("127.0.0.1".into());
+            if op == Operation::Export {
+                e = e.rows(42);
+            }
+            ids.push(store.append_audit(&e).await.unwrap());
+        }
+        assert_eq!(ids, [1, 2, 3, 4], "{}", db.backend);
+        assert_eq!(
+            store.verify_audit().await.unwrap(),
+            Verification::Intact { events: 4 },
+            "{}",
+            db.backend
+        );
+        // Filters, newest first.
+        let filter = |f: AuditFilter| AuditFilter { limit: 10, ..f };
+        let mine = store
+            .audit_events(&filter(AuditFilter {
+                actor: Some("analyst1".into()),
+                ..AuditFilter::default()
+            }))
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [2, 1],
+            "{}",
+            db.backend
+        );
+        let exports = store
+            .audit_events(&filter(AuditFilter {
+                operation: Some(Operation::Export),
+                since: Some(at("2026-11-30T10:01:00Z")),
+                ..AuditFilter::default()
+            }))
+            .await
+            .unwrap();
+        assert_eq!(exports.len(), 1, "{}", db.backend);
+        assert_eq!(exports[0].event.row_count, Some(42));
+        assert_eq!(exports[0].event.at, at("2026-11-30T10:02:00Z"));
+
+        // Append-only: the database itself refuses edits and deletions.
+        for sql in [
+            "UPDATE audit_events SET actor = 'nobody' WHERE id = 2",
+            "DELETE FROM audit_events WHERE id = 4",
+        ] {
+            let refused = raw(&store, &db, sql).await.unwrap_err();
+            assert!(refused.contains("append-only"), "{}: {refused}", db.backend);
+        }
+        // Someone who removes the guard and edits a row is caught by the chain, at that row.
+        let drop_guard = match &store {
+            Store::Sqlite(_) => "DROP TRIGGER audit_events_no_update",
+            Store::Postgres(_) => "DROP TRIGGER audit_events_no_change ON audit_events",
+        };
+        raw(&store, &db, drop_guard).await.unwrap();
+        raw(
+            &store,
+            &db,
+            "UPDATE audit_events SET actor = 'nobody' WHERE id = 2",
+        )
+        .await
+        .unwrap();
+        match store.verify_audit().await.unwrap() {
+            Verification::Broken { id, reason } => {
+                assert_eq!(id, 2, "{}: {reason}", db.backend);
+            }
+            other => panic!("{}: tampering not found: {other:?}", db.backend),
+        }
         store.close().await;
     }
 }

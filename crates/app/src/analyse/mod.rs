@@ -38,6 +38,9 @@ pub struct AnalyseOptions {
     /// A risk model file to use instead of the embedded one (e.g. one `lantern calibrate`
     /// wrote).
     pub risk_model: Option<std::path::PathBuf>,
+    /// Who runs it, for the audit log (the analysis combines records: one `combine` event in
+    /// its transaction); the command-line operator when absent.
+    pub actor: Option<crate::Actor>,
 }
 
 /// Shows an analysis' progress.
@@ -260,6 +263,17 @@ pub async fn analyse(
             search: plan.search,
             replace_all_links: full,
             links: plan.links,
+            audit: Some(
+                crate::audit::by_operator(
+                    lantern_store::Operation::Combine,
+                    &options
+                        .actor
+                        .clone()
+                        .unwrap_or_else(crate::Actor::command_line),
+                )
+                .about("analysis", if full { "full" } else { "incremental" })
+                .rows(listings_updated),
+            ),
         })
         .await?;
     stages.save = mark.elapsed().as_secs_f64();
