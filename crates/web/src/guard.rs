@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lantern_app::auth::{self, Session};
 
 use crate::AppState;
+use crate::audit;
 use crate::pages;
 use crate::routes::RouteRule;
 
@@ -98,17 +99,24 @@ pub fn safe_next(next: &str) -> bool {
 /// or 401 for the API), the permission (else 403), the origin and CSRF token of a request that
 /// changes state (else 403).
 pub async fn authorise(
-    State((_, rule)): State<(AppState, &'static RouteRule)>,
+    State((state, rule)): State<(AppState, &'static RouteRule)>,
     req: Request,
     next: Next,
 ) -> Response {
     let viewer = req.extensions().get::<Viewer>().and_then(|v| v.0.clone());
+    let address = req
+        .extensions()
+        .get::<ClientAddress>()
+        .map_or_else(|| "unknown".to_owned(), |a| a.0.clone());
     let role = viewer.as_ref().map(|s| s.principal.role);
     if !rule.is_public() {
         let Some(session) = &viewer else {
             return not_signed_in(&req);
         };
         if !rule.allows(Some(session.principal.role)) {
+            if let Err(e) = audit::record(&state, &audit::refusal(rule, session, &address)).await {
+                return pages::server_error(&e.to_string());
+            }
             if req.uri().path().starts_with("/api/") {
                 return crate::api::error(StatusCode::FORBIDDEN, "your role does not allow this");
             }
@@ -117,8 +125,10 @@ pub async fn authorise(
     } else if !rule.allows(role) {
         return pages::forbidden(viewer.as_ref());
     }
+    let path = req.uri().path().to_owned();
     if req.method() == Method::GET || req.method() == Method::HEAD {
-        return next.run(req).await;
+        let res = next.run(req).await;
+        return audited(&state, rule, viewer.as_ref(), &address, &path, None, res).await;
     }
     if !same_origin(req.headers()) {
         return pages::refused_csrf();
@@ -141,8 +151,43 @@ pub async fn authorise(
     if !ok {
         return pages::refused_csrf();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    audited(
+        &state,
+        rule,
+        viewer.as_ref(),
+        &address,
+        &path,
+        Some(&bytes),
+        res,
+    )
+    .await
+}
+
+/// `res`, once the audit log holds what the route's successful call records; a server error
+/// instead when the event cannot be written (nothing is shown that the log does not hold).
+async fn audited(
+    state: &AppState,
+    rule: &RouteRule,
+    viewer: Option<&Session>,
+    address: &str,
+    path: &str,
+    form: Option<&[u8]>,
+    res: Response,
+) -> Response {
+    let succeeded = res.status().is_success() || res.status().is_redirection();
+    let event = viewer
+        .filter(|_| succeeded)
+        .and_then(|session| audit::after_success(rule, session, address, path, form));
+    match event {
+        Some(event) => match audit::record(state, &event).await {
+            Ok(()) => res,
+            Err(e) => pages::server_error(&e.to_string()),
+        },
+        None => res,
+    }
 }
 
 /// The answer to a request that needs a session and has none.

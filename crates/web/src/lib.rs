@@ -5,6 +5,7 @@
 //! security headers. What a person may see of each object is decided in `lantern-app`, not here.
 
 pub mod api;
+mod audit;
 mod guard;
 mod map;
 mod pages;

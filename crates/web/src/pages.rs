@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lantern_access::{Permission, Refused};
 use lantern_app::auth::{self, LoginError, Session};
 use lantern_app::views::ViewError;
+use lantern_store::Operation;
 use maud::html;
 use serde::Deserialize;
 
@@ -24,6 +25,7 @@ pub use search::search;
 pub use visit::{record_visit, visit_form};
 
 use crate::AppState;
+use crate::audit;
 use crate::guard::{self, ClientAddress, LOGIN_COOKIE, Viewer};
 use layout::page;
 
@@ -183,6 +185,10 @@ pub async fn login(
     .await
     {
         Ok(signed) => {
+            let event = audit::by_session(Operation::SignIn, &signed.session, &address.0);
+            if let Err(e) = audit::record(&state, &event).await {
+                return server_error(&e.to_string());
+            }
             let cookie = guard::set_cookie(
                 &state,
                 guard::session_cookie_name(&state),
@@ -191,18 +197,19 @@ pub async fn login(
             );
             with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
-        Err(e @ LoginError::BadCredentials) => login_page(
-            &next,
-            &new_login_token(),
-            Some(&e.to_string()),
-            StatusCode::UNAUTHORIZED,
-        ),
-        Err(e @ LoginError::TooManyAttempts) => login_page(
-            &next,
-            &new_login_token(),
-            Some(&e.to_string()),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(e @ (LoginError::BadCredentials | LoginError::TooManyAttempts)) => {
+            let why = e.to_string();
+            let event = audit::failed_sign_in(&form.username, &address.0, &why);
+            if let Err(e) = audit::record(&state, &event).await {
+                return server_error(&e.to_string());
+            }
+            let status = if matches!(e, LoginError::TooManyAttempts) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            login_page(&next, &new_login_token(), Some(&why), status)
+        }
         Err(e) => server_error(&e.to_string()),
     }
 }
@@ -211,11 +218,16 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    Extension(address): Extension<ClientAddress>,
 ) -> Response {
-    if let Some(s) = &viewer.0
-        && let Err(e) = auth::logout(&state.store, s).await
-    {
-        return server_error(&e.to_string());
+    if let Some(s) = &viewer.0 {
+        if let Err(e) = auth::logout(&state.store, s).await {
+            return server_error(&e.to_string());
+        }
+        let event = audit::by_session(Operation::SignOut, s, &address.0);
+        if let Err(e) = audit::record(&state, &event).await {
+            return server_error(&e.to_string());
+        }
     }
     let cookie = guard::set_cookie(&state, guard::session_cookie_name(&state), "", Some(0));
     with_cookie(Redirect::to("/login").into_response(), &cookie)

@@ -5,6 +5,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 use lantern_access::{Permission, Role};
+use lantern_store::Operation;
 
 use crate::AppState;
 use crate::api;
@@ -22,6 +23,24 @@ pub struct RouteRule {
     pub any_of: &'static [Permission],
     /// What the route is for.
     pub purpose: &'static str,
+    /// What the audit log records of a call that succeeds.
+    pub audit: Audited,
+}
+
+/// What the audit log records of a route's successful call (DPA 2018 s.62).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audited {
+    /// Nothing: the route shows no personal data (a form, the stylesheet, suppressed counts).
+    Nothing,
+    /// A consultation of an object of this type (the path's parameter, or `list`), written by the
+    /// guard once the handler answered successfully.
+    Consult(&'static str),
+    /// An event of this operation about an object of this type, written by the guard once the
+    /// handler answered successfully (shares, account changes).
+    After(Operation, &'static str),
+    /// An event of this operation written by the handler itself (in its transaction, or with the
+    /// outcome only it knows: sign-in, sign-out, a visit).
+    ByHandler(Operation),
 }
 
 impl RouteRule {
@@ -47,43 +66,47 @@ const fn rule_of(
     path: &'static str,
     any_of: &'static [Permission],
     purpose: &'static str,
+    audit: Audited,
 ) -> RouteRule {
     RouteRule {
         method,
         path,
         any_of,
         purpose,
+        audit,
     }
 }
+
+use Audited::{After, ByHandler, Consult, Nothing};
 
 /// Every route of the application: `(method, path, any of these permissions, purpose)`.
 #[rustfmt::skip]
 pub const RULES: &[RouteRule] = &[
-    rule_of("GET", "/", &[SignedIn], "home: what this person can do"),
-    rule_of("GET", "/login", &[Public], "sign-in form"),
-    rule_of("POST", "/login", &[Public], "sign in"),
-    rule_of("POST", "/logout", &[SignedIn], "sign out"),
-    rule_of("GET", "/static/lantern.css", &[Public], "stylesheet"),
-    rule_of("GET", "/locations", SEE_LOCATIONS, "new locations: map and list"),
-    rule_of("GET", "/locations/{id}", SEE_LOCATIONS, "a location: reasons, timeline, listings, visits"),
-    rule_of("POST", "/locations/{id}/share", &[ShareLeads], "share a location with a partner"),
-    rule_of("GET", "/locations/{id}/visit", &[RecordVisits], "visit record form"),
-    rule_of("POST", "/locations/{id}/visit", &[RecordVisits], "record a visit"),
-    rule_of("GET", "/clusters/{id}", &[ViewIntelligence], "a cluster: listings, template, identifiers, movement"),
-    rule_of("GET", "/plan", &[PlanVisits], "visit plan"),
-    rule_of("GET", "/search", &[ViewIntelligence], "search listings"),
-    rule_of("GET", "/overview", &[ViewAggregates], "regional counts, small numbers suppressed"),
-    rule_of("GET", "/admin", &[ViewAccounts], "organisations and accounts"),
-    rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation"),
-    rule_of("POST", "/admin/users", &[ManageAccounts], "add an account"),
-    rule_of("POST", "/admin/users/{name}/disable", &[ManageAccounts], "disable an account"),
-    rule_of("POST", "/admin/users/{name}/enable", &[ManageAccounts], "enable an account"),
-    rule_of("POST", "/admin/users/{name}/reset", &[ManageAccounts], "reset an account's password"),
-    rule_of("GET", "/api/locations", SEE_LOCATIONS, "locations (JSON): new this week unless new=false; borough, band"),
-    rule_of("GET", "/api/locations/{id}", SEE_LOCATIONS, "a location with its clusters, shares and own visits (JSON)"),
-    rule_of("GET", "/api/clusters/{id}", &[ViewIntelligence], "a cluster with its listings and locations (JSON)"),
-    rule_of("GET", "/api/search", &[ViewIntelligence], "search listings (JSON): q"),
-    rule_of("GET", "/api/openapi.json", &[SignedIn], "this API's OpenAPI document"),
+    rule_of("GET", "/", &[SignedIn], "home: what this person can do", Nothing),
+    rule_of("GET", "/login", &[Public], "sign-in form", Nothing),
+    rule_of("POST", "/login", &[Public], "sign in", ByHandler(Operation::SignIn)),
+    rule_of("POST", "/logout", &[SignedIn], "sign out", ByHandler(Operation::SignOut)),
+    rule_of("GET", "/static/lantern.css", &[Public], "stylesheet", Nothing),
+    rule_of("GET", "/locations", SEE_LOCATIONS, "new locations: map and list", Consult("locations")),
+    rule_of("GET", "/locations/{id}", SEE_LOCATIONS, "a location: reasons, timeline, listings, visits", Consult("location")),
+    rule_of("POST", "/locations/{id}/share", &[ShareLeads], "share a location with a partner", After(Operation::Disclose, "location")),
+    rule_of("GET", "/locations/{id}/visit", &[RecordVisits], "visit record form", Consult("location")),
+    rule_of("POST", "/locations/{id}/visit", &[RecordVisits], "record a visit", ByHandler(Operation::Collect)),
+    rule_of("GET", "/clusters/{id}", &[ViewIntelligence], "a cluster: listings, template, identifiers, movement", Consult("cluster")),
+    rule_of("GET", "/plan", &[PlanVisits], "visit plan", Consult("visit_plan")),
+    rule_of("GET", "/search", &[ViewIntelligence], "search listings", Consult("search")),
+    rule_of("GET", "/overview", &[ViewAggregates], "regional counts, small numbers suppressed", Nothing),
+    rule_of("GET", "/admin", &[ViewAccounts], "organisations and accounts", Consult("accounts")),
+    rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation", After(Operation::Alter, "organisation")),
+    rule_of("POST", "/admin/users", &[ManageAccounts], "add an account", After(Operation::Alter, "account")),
+    rule_of("POST", "/admin/users/{name}/disable", &[ManageAccounts], "disable an account", After(Operation::Alter, "account")),
+    rule_of("POST", "/admin/users/{name}/enable", &[ManageAccounts], "enable an account", After(Operation::Alter, "account")),
+    rule_of("POST", "/admin/users/{name}/reset", &[ManageAccounts], "reset an account's password", After(Operation::Alter, "account")),
+    rule_of("GET", "/api/locations", SEE_LOCATIONS, "locations (JSON): new this week unless new=false; borough, band", Consult("locations")),
+    rule_of("GET", "/api/locations/{id}", SEE_LOCATIONS, "a location with its clusters, shares and own visits (JSON)", Consult("location")),
+    rule_of("GET", "/api/clusters/{id}", &[ViewIntelligence], "a cluster with its listings and locations (JSON)", Consult("cluster")),
+    rule_of("GET", "/api/search", &[ViewIntelligence], "search listings (JSON): q", Consult("search")),
+    rule_of("GET", "/api/openapi.json", &[SignedIn], "this API's OpenAPI document", Nothing),
 ];
 
 /// Every route's handler.

@@ -882,3 +882,169 @@ async fn the_new_locations_list_follows_visits_at_once() {
         assert_eq!(after.len() + 1, before.len());
     }
 }
+
+/// Every stored audit event, oldest first.
+async fn audit_log(app: &TestApp) -> Vec<lantern_store::StoredAuditEvent> {
+    use lantern_store::{AuditFilter, AuditStore};
+    let mut events = app
+        .store
+        .audit_events(&AuditFilter {
+            limit: 100_000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    events.reverse();
+    events
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_leaves_exactly_one_audit_event_of_its_kind() {
+    use lantern_store::{AuditStore, Operation, Verification};
+    use lantern_web::routes::Audited;
+    for app in apps("web audit").await {
+        let mut clients = std::collections::HashMap::new();
+        for (user, _, _) in PEOPLE.iter().filter(|(u, _, _)| *u != "gone") {
+            clients.insert(*user, app.signed_in(user).await);
+        }
+        let mut checked = 0;
+        for (n, rule) in RULES.iter().enumerate() {
+            if rule.path == "/logout" || (rule.path == "/login" && rule.method == "POST") {
+                continue; // below
+            }
+            // Someone the rule allows (an outreach worker of B for B's visit form and record).
+            let user = if rule.path.contains("/visit") {
+                "outreach.b"
+            } else {
+                PEOPLE
+                    .iter()
+                    .map(|(u, _, _)| *u)
+                    .find(|u| *u != "gone" && rule.allows(Some(role_of(u))))
+                    .unwrap_or("analyst")
+            };
+            let client = &clients[user];
+            let before = audit_log(&app).await.len();
+            let status = if rule.method == "GET" {
+                let path = concrete(&app, rule.path, &app.location_b);
+                client.get(app.url(&path)).send().await.unwrap().status()
+            } else {
+                let (path, mut form) = valid_form(&app, rule.path, n);
+                form.push(("csrf".into(), app.csrf(client).await));
+                client
+                    .post(app.url(&path))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            };
+            assert!(
+                status.is_success() || status.is_redirection(),
+                "{} {} as {user}: {status} ({})",
+                rule.method,
+                rule.path,
+                app.backend
+            );
+            let log = audit_log(&app).await;
+            let new = &log[before..];
+            let expected = match rule.audit {
+                Audited::Nothing => None,
+                Audited::Consult(kind) => Some((Operation::Consult, Some(kind))),
+                Audited::After(op, kind) => Some((op, Some(kind))),
+                Audited::ByHandler(op) => Some((op, None)),
+            };
+            match expected {
+                None => assert!(new.is_empty(), "{} {}: {new:?}", rule.method, rule.path),
+                Some((op, kind)) => {
+                    assert_eq!(
+                        new.len(),
+                        1,
+                        "{} {} as {user} ({}): {new:?}",
+                        rule.method,
+                        rule.path,
+                        app.backend
+                    );
+                    let e = &new[0].event;
+                    assert_eq!(e.operation, op, "{} {}", rule.method, rule.path);
+                    if let Some(kind) = kind {
+                        assert_eq!(e.object_type.as_deref(), Some(kind), "{}", rule.path);
+                        assert_eq!(e.source.as_deref(), Some("127.0.0.1"), "{}", rule.path);
+                        assert!(e.session.as_ref().is_some_and(|s| s.len() == 16));
+                    }
+                    assert_eq!(e.actor, user, "{}", rule.path);
+                    assert!(e.role.is_some() && e.organisation.is_some(), "{e:?}");
+                    if op == Operation::Disclose {
+                        assert!(e.recipient.is_some(), "a disclosure names its recipient");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 15, "{checked} routes audited");
+
+        // A refusal is an event; a sign-in, a failed one and a sign-out are one each.
+        let before = audit_log(&app).await.len();
+        // (partner.b's session ended when the admin route above disabled the account.)
+        let res = clients["outreach.c"]
+            .get(app.url("/search"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        let before_sign_in = audit_log(&app).await.len();
+        assert_eq!(before_sign_in, before + 1, "{}", app.backend);
+        let last = audit_log(&app).await.pop().unwrap().event;
+        assert_eq!(
+            (last.operation, last.actor.as_str()),
+            (Operation::Refused, "outreach.c")
+        );
+        let fresh = app.signed_in("auditor").await;
+        let log = audit_log(&app).await;
+        assert_eq!(log.len(), before_sign_in + 1);
+        assert_eq!(log.last().unwrap().event.operation, Operation::SignIn);
+        let c = app.client();
+        let form_page = c
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = hidden(&form_page, "csrf").unwrap();
+        let res = c
+            .post(app.url("/login"))
+            .form(&[
+                ("username", "auditor"),
+                ("password", "not the password at all"),
+                ("csrf", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let log = audit_log(&app).await;
+        let failed = &log.last().unwrap().event;
+        assert_eq!(failed.operation, Operation::SignInFailed);
+        assert_eq!(failed.actor, "auditor");
+        let csrf = app.csrf(&fresh).await;
+        fresh
+            .post(app.url("/logout"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let log = audit_log(&app).await;
+        assert_eq!(log.last().unwrap().event.operation, Operation::SignOut);
+        // No password or token appears in any event.
+        let all = format!("{:?}", audit_log(&app).await);
+        assert!(
+            !all.contains(PASSWORD) && !all.contains("not the password"),
+            "secrets in the log"
+        );
+        assert!(matches!(
+            app.store.verify_audit().await.unwrap(),
+            Verification::Intact { .. }
+        ));
+    }
+}
