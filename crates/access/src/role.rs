@@ -155,7 +155,7 @@ impl Role {
             ],
             Self::PartnerPractitioner => &[SignedIn, ViewSharedLeads, ViewOwnVisits],
             Self::OpccAnalyst => &[SignedIn, ViewAggregates],
-            Self::Auditor => &[SignedIn, ViewAccounts],
+            Self::Auditor => &[SignedIn, ViewAccounts, ViewAuditLog],
             Self::Administrator => &[SignedIn, ViewAccounts, ManageAccounts],
         }
     }
@@ -187,6 +187,8 @@ pub enum Permission {
     ViewAccounts,
     /// Add, disable and reset accounts; add organisations.
     ManageAccounts,
+    /// The audit log (reading it is itself logged).
+    ViewAuditLog,
 }
 
 impl Permission {

@@ -44,6 +44,18 @@ pub async fn query(
     Ok(events)
 }
 
+/// The events matching `filter` for a signed-in person: auditors only; the reading is logged as
+/// `reader` (built from the person's session) with the filter and the count.
+pub async fn read_for(
+    store: &Store,
+    who: &Principal,
+    reader: AuditEvent,
+    filter: &AuditFilter,
+) -> Result<Vec<StoredAuditEvent>, crate::views::ViewError> {
+    who.require(lantern_access::Permission::ViewAuditLog)?;
+    Ok(query(store, reader, filter).await?)
+}
+
 /// Recomputes the chain.
 pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
     store.verify_audit().await

@@ -3,6 +3,7 @@
 //! is served from `/static`, and the pages work without JavaScript.
 
 mod admin;
+mod audit_log;
 mod layout;
 mod locations;
 mod search;
@@ -19,6 +20,7 @@ use maud::html;
 use serde::Deserialize;
 
 pub use admin::{add_organisation, add_user, admin, disable_user, enable_user, reset_user};
+pub use audit_log::audit_log;
 pub(crate) use layout::{forbidden, not_found, refused_csrf, server_error};
 pub use locations::{cluster, location, locations, overview, plan, share};
 pub use search::search;
@@ -93,6 +95,9 @@ pub async fn home(Extension(viewer): Extension<Viewer>) -> Response {
             }
             @if p.can(Permission::ViewAggregates) {
                 li { a href="/overview" { "Regional overview" } p { "Counts by borough, small numbers suppressed." } }
+            }
+            @if p.can(Permission::ViewAuditLog) {
+                li { a href="/audit" { "Audit log" } p { "Who consulted, changed, shared or exported what, and when." } }
             }
             @if p.can(Permission::ViewAccounts) {
                 li { a href="/admin" { "Organisations and accounts" } p { "Who has access, and in which role." } }

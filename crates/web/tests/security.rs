@@ -479,6 +479,7 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
         "/plan" => analyst || role == OutreachWorker,
         "/overview" => analyst || role == OpccAnalyst,
         "/admin" => matches!(role, Auditor | Administrator),
+        "/audit" => role == Auditor,
         p if p.starts_with("/admin/") => role == Administrator,
         other => panic!("no expectation for {other}"),
     };
