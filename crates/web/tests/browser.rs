@@ -280,6 +280,37 @@ async fn a_week_of_work_in_the_browser() {
             c.current_url().await.unwrap().path().starts_with("/login"),
             "signed out"
         );
+        // The auditor reads what the analyst did: sign-in, pages consulted, the visit.
+        c.goto(&app.url("/audit")).await.unwrap();
+        for (field, value) in [("username", "auditor"), ("password", PASSWORD)] {
+            c.find(Locator::Css(&format!("input[name={field}]")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_path(&c, |p| p == "/audit").await;
+        let log = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in ["sign in", "consult", "collect", "sign out", "analyst"] {
+            assert!(
+                log.contains(expected),
+                "{backend}: the audit page lacks {expected:?}"
+            );
+        }
+        shot(&c, &format!("{backend}-7-audit-log")).await;
         c.delete_all_cookies().await.unwrap();
     }
     c.close().await.unwrap();

@@ -125,10 +125,10 @@ pub async fn audit_log(
                         @let v = &e.event;
                         tr {
                             td { (e.id) }
-                            td { (v.at.to_string()) }
+                            td { (v.at.to_string().get(..19).unwrap_or_default().replace('T', " ")) }
                             td { (v.operation.as_str().replace('_', " ")) }
                             td { (v.actor) }
-                            td { (text(&v.organisation)) " " (text(&v.role)) }
+                            td { @if let Some(org) = &v.organisation { "org " (org) " · " } (text(&v.role)) }
                             td { (text(&v.object_type)) " " (text(&v.object_id)) }
                             td { @if let Some(n) = v.row_count { (n) } }
                             td { (text(&v.purpose)) " " (text(&v.recipient)) }
