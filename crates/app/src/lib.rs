@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod analyse;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calibrate;
 pub mod demo;
 pub mod evaluate;

@@ -143,6 +143,24 @@ pub enum Command {
     /// or read events (the reading is itself logged).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent copy of the SQLite store to a new file while it is in use: checked
+    /// (integrity), made durable (fsynced) and logged as an export. On PostgreSQL use pg_dump.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a backup into the data directory's SQLite store: checked first, copied durably,
+    /// then moved into place; logged in the restored store. Refuses to replace a store unless
+    /// --replace.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace the store the data directory already holds.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 /// How to serve.

@@ -131,6 +131,29 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(PlanCommand::Visits(args)) => run_plan_visits(&cli.global, &args).await,
         Command::Visit(command) => run_visit(&cli.global, command).await,
         Command::Audit(command) => run_audit(&cli.global, command).await,
+        Command::Backup { out } => {
+            let store = open_store(&cli.global).await?;
+            let done = lantern_app::backup::backup(&store, &out, &Actor::command_line()).await;
+            store.close().await;
+            let report = done.with_context(|| format!("backing up to {}", out.display()))?;
+            say!("{}", backup_json(&report));
+            eprintln!(
+                "backup written, fsynced and checked: {}",
+                report.path.display()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Restore { from, replace } => {
+            let target =
+                Target::choose(cli.global.data_dir.clone(), cli.global.database_url.clone())?;
+            let report =
+                lantern_app::backup::restore(&target, &from, replace, &Actor::command_line())
+                    .await
+                    .with_context(|| format!("restoring {}", from.display()))?;
+            say!("{}", backup_json(&report));
+            eprintln!("restored into {}", report.path.display());
+            Ok(EXIT_OK)
+        }
         Command::Calibrate(args) => run_calibrate(&cli.global, &args).await,
         Command::Extract { text } => {
             let text = text_argument(text.as_deref())?;
@@ -181,6 +204,21 @@ async fn run_audit(global: &GlobalArgs, command: crate::args::AuditCommand) -> a
     };
     store.close().await;
     outcome
+}
+
+/// What a backup or restore holds, as JSON: its path, tables' row counts and checksum.
+fn backup_json(report: &lantern_app::backup::BackupReport) -> serde_json::Value {
+    let tables: serde_json::Map<String, serde_json::Value> = report
+        .snapshot
+        .tables
+        .iter()
+        .map(|(name, rows)| (name.clone(), serde_json::json!(rows)))
+        .collect();
+    serde_json::json!({
+        "path": report.path.display().to_string(),
+        "tables": tables,
+        "checksum": report.snapshot.checksum,
+    })
 }
 
 /// One audit event as a JSON line.

@@ -47,6 +47,9 @@ pub enum StoreError {
     /// The database URL is not one this build understands.
     #[error("{0}")]
     Config(String),
+    /// The operation was refused: it would overwrite something (a file, a store).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Result of a store operation.

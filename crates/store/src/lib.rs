@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod audit;
+pub mod backup;
 pub mod error;
 pub mod migrations;
 mod model;

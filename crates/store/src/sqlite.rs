@@ -29,7 +29,7 @@ pub const DATABASE_FILE: &str = "lantern.sqlite3";
 /// connection (module `sqlite_writer`), opened on first use and kept for its page cache.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     path: PathBuf,
     writer: Arc<Mutex<Option<WriterConnection>>>,
 }
