@@ -197,8 +197,10 @@ pub async fn add_organisation(
             format!("an organisation named {name:?} exists"),
         ));
     }
+    let event =
+        crate::audit::by_person(lantern_store::Operation::Alter, actor).about("organisation", name);
     Ok(store
-        .add_organisation(name, kind.code(), Timestamp::now())
+        .add_organisation(name, kind.code(), Timestamp::now(), &event)
         .await?)
 }
 
@@ -272,14 +274,20 @@ pub async fn add_user(
         return Err(invalid("username", format!("{username:?} is taken")));
     }
     let hash = hash_password(&new.password)?;
+    let mut event =
+        crate::audit::by_person(lantern_store::Operation::Alter, actor).about("account", &username);
+    event.detail = Some(format!("account added as {}", role.code()));
     Ok(store
-        .add_user(&NewUser {
-            username,
-            org_id: org.id,
-            role: role.code().to_owned(),
-            password_hash: hash,
-            created_at: Timestamp::now(),
-        })
+        .add_user(
+            &NewUser {
+                username,
+                org_id: org.id,
+                role: role.code().to_owned(),
+                password_hash: hash,
+                created_at: Timestamp::now(),
+            },
+            &event,
+        )
         .await?)
 }
 
@@ -305,7 +313,10 @@ pub async fn set_active(
     if actor.user_id != 0 && actor.username == username && !active {
         return Err(invalid("username", "you cannot disable your own account"));
     }
-    if store.set_active(&username, active).await? {
+    let mut event =
+        crate::audit::by_person(lantern_store::Operation::Alter, actor).about("account", &username);
+    event.detail = Some(if active { "enabled" } else { "disabled" }.to_owned());
+    if store.set_active(&username, active, &event).await? {
         Ok(())
     } else {
         Err(invalid("username", format!("no account {username:?}")))
@@ -323,8 +334,11 @@ pub async fn reset_password(
     let username = normalise_username(username)?;
     check_password(password, &username)?;
     let hash = hash_password(password)?;
+    let mut event =
+        crate::audit::by_person(lantern_store::Operation::Alter, actor).about("account", &username);
+    event.detail = Some("password reset".to_owned());
     if store
-        .set_password(&username, &hash, Timestamp::now())
+        .set_password(&username, &hash, Timestamp::now(), &event)
         .await?
     {
         Ok(())

@@ -430,14 +430,20 @@ pub async fn share(
             reason: "choose another organisation of the partnership".into(),
         });
     }
+    let mut event = crate::audit::by_person(lantern_store::Operation::Disclose, who)
+        .about("location", location_id);
+    event.recipient = Some(format!("organisation {org_id}"));
     store
-        .share_location(&LocationShare {
-            location_id: location_id.to_owned(),
-            org_id,
-            note: note.to_owned(),
-            shared_by: who.user_id,
-            shared_at: Timestamp::now(),
-        })
+        .share_location(
+            &LocationShare {
+                location_id: location_id.to_owned(),
+                org_id,
+                note: note.to_owned(),
+                shared_by: who.user_id,
+                shared_at: Timestamp::now(),
+            },
+            &event,
+        )
         .await?;
     Ok(())
 }

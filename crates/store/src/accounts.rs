@@ -102,21 +102,38 @@ pub struct LocationShare {
 #[allow(async_fn_in_trait)]
 pub trait AccountStore {
     /// Adds an organisation; its id.
-    async fn add_organisation(&self, name: &str, kind: &str, at: Timestamp) -> Result<i64>;
+    async fn add_organisation(
+        &self,
+        name: &str,
+        kind: &str,
+        at: Timestamp,
+        audit: &crate::audit::AuditEvent,
+    ) -> Result<i64>;
     /// Every organisation, by name.
     async fn organisations(&self) -> Result<Vec<OrganisationRow>>;
     /// Adds an account; its id.
-    async fn add_user(&self, user: &NewUser) -> Result<i64>;
+    async fn add_user(&self, user: &NewUser, audit: &crate::audit::AuditEvent) -> Result<i64>;
     /// An account by login name.
     async fn user(&self, username: &str) -> Result<Option<UserRow>>;
     /// Every account, by login name.
     async fn users(&self) -> Result<Vec<UserRow>>;
     /// Enables or disables an account; disabling ends its sessions in the same transaction.
     /// Whether the account exists.
-    async fn set_active(&self, username: &str, active: bool) -> Result<bool>;
+    async fn set_active(
+        &self,
+        username: &str,
+        active: bool,
+        audit: &crate::audit::AuditEvent,
+    ) -> Result<bool>;
     /// Replaces an account's password hash and ends its sessions, in one transaction. Whether the
     /// account exists.
-    async fn set_password(&self, username: &str, hash: &str, at: Timestamp) -> Result<bool>;
+    async fn set_password(
+        &self,
+        username: &str,
+        hash: &str,
+        at: Timestamp,
+        audit: &crate::audit::AuditEvent,
+    ) -> Result<bool>;
     /// Opens a session.
     async fn open_session(&self, session: &NewSession) -> Result<()>;
     /// A session by its token's hash, with its account.
@@ -141,7 +158,11 @@ pub trait AccountStore {
         since: Timestamp,
     ) -> Result<(u64, u64)>;
     /// Shares a location with an organisation (replacing the note of an earlier share).
-    async fn share_location(&self, share: &LocationShare) -> Result<()>;
+    async fn share_location(
+        &self,
+        share: &LocationShare,
+        audit: &crate::audit::AuditEvent,
+    ) -> Result<()>;
     /// The organisations a location is shared with.
     async fn shares_of_location(&self, location_id: &str) -> Result<Vec<LocationShare>>;
     /// The locations shared with an organisation.
@@ -230,14 +251,27 @@ macro_rules! account_store_impl {
         }
 
         impl $crate::accounts::AccountStore for $store {
-            async fn add_organisation(&self, name: &str, kind: &str, at: Timestamp) -> Result<i64> {
+            async fn add_organisation(
+                &self,
+                name: &str,
+                kind: &str,
+                at: Timestamp,
+                audit: &$crate::audit::AuditEvent,
+            ) -> Result<i64> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .context("starting to add an organisation")?;
                 let row = sqlx::query($crate::accounts::ADD_ORGANISATION)
                     .bind(name)
                     .bind(kind)
                     .bind($ts_in(at))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
                     .context("adding an organisation")?;
+                $crate::audit::append_audit!(tx, audit, $ts_in);
+                tx.commit().await.context("committing an organisation")?;
                 Ok(row.get(0))
             }
 
@@ -256,7 +290,16 @@ macro_rules! account_store_impl {
                     .collect())
             }
 
-            async fn add_user(&self, user: &$crate::accounts::NewUser) -> Result<i64> {
+            async fn add_user(
+                &self,
+                user: &$crate::accounts::NewUser,
+                audit: &$crate::audit::AuditEvent,
+            ) -> Result<i64> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .context("starting to add an account")?;
                 let row = sqlx::query($crate::accounts::ADD_USER)
                     .bind(&user.username)
                     .bind(user.org_id)
@@ -264,9 +307,11 @@ macro_rules! account_store_impl {
                     .bind(&user.password_hash)
                     .bind(true)
                     .bind($ts_in(user.created_at))
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
                     .context("adding an account")?;
+                $crate::audit::append_audit!(tx, audit, $ts_in);
+                tx.commit().await.context("committing an account")?;
                 Ok(row.get(0))
             }
 
@@ -290,7 +335,12 @@ macro_rules! account_store_impl {
                 rows.iter().map(|r| Ok(user_from!(r))).collect()
             }
 
-            async fn set_active(&self, username: &str, active: bool) -> Result<bool> {
+            async fn set_active(
+                &self,
+                username: &str,
+                active: bool,
+                audit: &$crate::audit::AuditEvent,
+            ) -> Result<bool> {
                 let mut tx = self
                     .pool
                     .begin()
@@ -309,6 +359,9 @@ macro_rules! account_store_impl {
                         .await
                         .context("ending an account's sessions")?;
                 }
+                if done.rows_affected() > 0 {
+                    $crate::audit::append_audit!(tx, audit, $ts_in);
+                }
                 tx.commit().await.context("committing an account change")?;
                 Ok(done.rows_affected() > 0)
             }
@@ -318,6 +371,7 @@ macro_rules! account_store_impl {
                 username: &str,
                 hash: &str,
                 at: Timestamp,
+                audit: &$crate::audit::AuditEvent,
             ) -> Result<bool> {
                 let mut tx = self
                     .pool
@@ -336,6 +390,9 @@ macro_rules! account_store_impl {
                     .execute(&mut *tx)
                     .await
                     .context("ending an account's sessions")?;
+                if done.rows_affected() > 0 {
+                    $crate::audit::append_audit!(tx, audit, $ts_in);
+                }
                 tx.commit().await.context("committing a password change")?;
                 Ok(done.rows_affected() > 0)
             }
@@ -437,16 +494,27 @@ macro_rules! account_store_impl {
                 Ok((count(row.get(0)), count(row.get(1))))
             }
 
-            async fn share_location(&self, share: &$crate::accounts::LocationShare) -> Result<()> {
+            async fn share_location(
+                &self,
+                share: &$crate::accounts::LocationShare,
+                audit: &$crate::audit::AuditEvent,
+            ) -> Result<()> {
+                let mut tx = self
+                    .pool
+                    .begin()
+                    .await
+                    .context("starting to share a location")?;
                 sqlx::query($crate::accounts::SHARE_LOCATION)
                     .bind(&share.location_id)
                     .bind(share.org_id)
                     .bind(&share.note)
                     .bind(share.shared_by)
                     .bind($ts_in(share.shared_at))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .context("sharing a location")?;
+                $crate::audit::append_audit!(tx, audit, $ts_in);
+                tx.commit().await.context("committing a share")?;
                 Ok(())
             }
 

@@ -345,14 +345,20 @@ impl VisitStore for Store {
 }
 
 impl AccountStore for Store {
-    async fn add_organisation(&self, name: &str, kind: &str, at: Timestamp) -> Result<i64> {
-        delegate!(self, s => s.add_organisation(name, kind, at).await)
+    async fn add_organisation(
+        &self,
+        name: &str,
+        kind: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<i64> {
+        delegate!(self, s => s.add_organisation(name, kind, at, audit).await)
     }
     async fn organisations(&self) -> Result<Vec<OrganisationRow>> {
         delegate!(self, s => s.organisations().await)
     }
-    async fn add_user(&self, user: &NewUser) -> Result<i64> {
-        delegate!(self, s => s.add_user(user).await)
+    async fn add_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<i64> {
+        delegate!(self, s => s.add_user(user, audit).await)
     }
     async fn user(&self, username: &str) -> Result<Option<UserRow>> {
         delegate!(self, s => s.user(username).await)
@@ -360,11 +366,17 @@ impl AccountStore for Store {
     async fn users(&self) -> Result<Vec<UserRow>> {
         delegate!(self, s => s.users().await)
     }
-    async fn set_active(&self, username: &str, active: bool) -> Result<bool> {
-        delegate!(self, s => s.set_active(username, active).await)
+    async fn set_active(&self, username: &str, active: bool, audit: &AuditEvent) -> Result<bool> {
+        delegate!(self, s => s.set_active(username, active, audit).await)
     }
-    async fn set_password(&self, username: &str, hash: &str, at: Timestamp) -> Result<bool> {
-        delegate!(self, s => s.set_password(username, hash, at).await)
+    async fn set_password(
+        &self,
+        username: &str,
+        hash: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        delegate!(self, s => s.set_password(username, hash, at, audit).await)
     }
     async fn open_session(&self, session: &NewSession) -> Result<()> {
         delegate!(self, s => s.open_session(session).await)
@@ -395,8 +407,8 @@ impl AccountStore for Store {
     ) -> Result<(u64, u64)> {
         delegate!(self, s => s.login_failures_since(username, address, since).await)
     }
-    async fn share_location(&self, share: &LocationShare) -> Result<()> {
-        delegate!(self, s => s.share_location(share).await)
+    async fn share_location(&self, share: &LocationShare, audit: &AuditEvent) -> Result<()> {
+        delegate!(self, s => s.share_location(share, audit).await)
     }
     async fn shares_of_location(&self, location_id: &str) -> Result<Vec<LocationShare>> {
         delegate!(self, s => s.shares_of_location(location_id).await)

@@ -26,8 +26,8 @@ fn parameter(rule: &RouteRule, path: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// What the guard records once `rule`'s handler answered successfully, if anything: the object
-/// is the path's parameter, else a form field that names it, else `list`.
+/// What the guard records once `rule`'s handler answered successfully: a consultation of the
+/// path's parameter (else `list`), when the rule says so.
 pub fn after_success(
     rule: &RouteRule,
     session: &Session,
@@ -36,19 +36,14 @@ pub fn after_success(
     form: Option<&[u8]>,
 ) -> Option<AuditEvent> {
     let field = |name: &str| form.and_then(|f| crate::guard::form_field(f, name));
-    let (operation, kind) = match rule.audit {
-        Audited::Consult(kind) => (Operation::Consult, kind),
-        Audited::After(operation, kind) => (operation, kind),
-        Audited::Nothing | Audited::ByHandler(_) => return None,
+    let Audited::Consult(kind) = rule.audit else {
+        return None;
     };
     let id = parameter(rule, path)
         .or_else(|| field("username"))
         .or_else(|| field("name"))
         .unwrap_or_else(|| "list".to_owned());
-    let mut event = by_session(operation, session, address).about(kind, &id);
-    if operation == Operation::Disclose {
-        event.recipient = field("org").map(|org| format!("organisation {org}"));
-    }
+    let mut event = by_session(Operation::Consult, session, address).about(kind, &id);
     event.detail = Some(format!("{} {}", rule.method, rule.path));
     Some(event)
 }

@@ -35,11 +35,9 @@ pub enum Audited {
     /// A consultation of an object of this type (the path's parameter, or `list`), written by the
     /// guard once the handler answered successfully.
     Consult(&'static str),
-    /// An event of this operation about an object of this type, written by the guard once the
-    /// handler answered successfully (shares, account changes).
-    After(Operation, &'static str),
-    /// An event of this operation written by the handler itself (in its transaction, or with the
-    /// outcome only it knows: sign-in, sign-out, a visit).
+    /// An event of this operation written by the handler itself: in the transaction of the change
+    /// it records (a visit, a share, an account change), or with the outcome only it knows
+    /// (sign-in, failed sign-in, sign-out, the audit page's reading).
     ByHandler(Operation),
 }
 
@@ -77,7 +75,7 @@ const fn rule_of(
     }
 }
 
-use Audited::{After, ByHandler, Consult, Nothing};
+use Audited::{ByHandler, Consult, Nothing};
 
 /// Every route of the application: `(method, path, any of these permissions, purpose)`.
 #[rustfmt::skip]
@@ -89,7 +87,7 @@ pub const RULES: &[RouteRule] = &[
     rule_of("GET", "/static/lantern.css", &[Public], "stylesheet", Nothing),
     rule_of("GET", "/locations", SEE_LOCATIONS, "new locations: map and list", Consult("locations")),
     rule_of("GET", "/locations/{id}", SEE_LOCATIONS, "a location: reasons, timeline, listings, visits", Consult("location")),
-    rule_of("POST", "/locations/{id}/share", &[ShareLeads], "share a location with a partner", After(Operation::Disclose, "location")),
+    rule_of("POST", "/locations/{id}/share", &[ShareLeads], "share a location with a partner", ByHandler(Operation::Disclose)),
     rule_of("GET", "/locations/{id}/visit", &[RecordVisits], "visit record form", Consult("location")),
     rule_of("POST", "/locations/{id}/visit", &[RecordVisits], "record a visit", ByHandler(Operation::Collect)),
     rule_of("GET", "/clusters/{id}", &[ViewIntelligence], "a cluster: listings, template, identifiers, movement", Consult("cluster")),
@@ -97,11 +95,11 @@ pub const RULES: &[RouteRule] = &[
     rule_of("GET", "/search", &[ViewIntelligence], "search listings", Consult("search")),
     rule_of("GET", "/overview", &[ViewAggregates], "regional counts, small numbers suppressed", Nothing),
     rule_of("GET", "/admin", &[ViewAccounts], "organisations and accounts", Consult("accounts")),
-    rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation", After(Operation::Alter, "organisation")),
-    rule_of("POST", "/admin/users", &[ManageAccounts], "add an account", After(Operation::Alter, "account")),
-    rule_of("POST", "/admin/users/{name}/disable", &[ManageAccounts], "disable an account", After(Operation::Alter, "account")),
-    rule_of("POST", "/admin/users/{name}/enable", &[ManageAccounts], "enable an account", After(Operation::Alter, "account")),
-    rule_of("POST", "/admin/users/{name}/reset", &[ManageAccounts], "reset an account's password", After(Operation::Alter, "account")),
+    rule_of("POST", "/admin/organisations", &[ManageAccounts], "add an organisation", ByHandler(Operation::Alter)),
+    rule_of("POST", "/admin/users", &[ManageAccounts], "add an account", ByHandler(Operation::Alter)),
+    rule_of("POST", "/admin/users/{name}/disable", &[ManageAccounts], "disable an account", ByHandler(Operation::Alter)),
+    rule_of("POST", "/admin/users/{name}/enable", &[ManageAccounts], "enable an account", ByHandler(Operation::Alter)),
+    rule_of("POST", "/admin/users/{name}/reset", &[ManageAccounts], "reset an account's password", ByHandler(Operation::Alter)),
     rule_of("GET", "/audit", &[ViewAuditLog], "the audit log with filters (auditors; the reading is logged)", ByHandler(Operation::Consult)),
     rule_of("GET", "/api/locations", SEE_LOCATIONS, "locations (JSON): new this week unless new=false; borough, band", Consult("locations")),
     rule_of("GET", "/api/locations/{id}", SEE_LOCATIONS, "a location with its clusters, shares and own visits (JSON)", Consult("location")),

@@ -951,7 +951,6 @@ async fn every_route_leaves_exactly_one_audit_event_of_its_kind() {
             let expected = match rule.audit {
                 Audited::Nothing => None,
                 Audited::Consult(kind) => Some((Operation::Consult, Some(kind))),
-                Audited::After(op, kind) => Some((op, Some(kind))),
                 Audited::ByHandler(op) => Some((op, None)),
             };
             match expected {
