@@ -33,16 +33,11 @@ pub fn after_success(
     session: &Session,
     address: &str,
     path: &str,
-    form: Option<&[u8]>,
 ) -> Option<AuditEvent> {
-    let field = |name: &str| form.and_then(|f| crate::guard::form_field(f, name));
     let Audited::Consult(kind) = rule.audit else {
         return None;
     };
-    let id = parameter(rule, path)
-        .or_else(|| field("username"))
-        .or_else(|| field("name"))
-        .unwrap_or_else(|| "list".to_owned());
+    let id = parameter(rule, path).unwrap_or_else(|| "list".to_owned());
     let mut event = by_session(Operation::Consult, session, address).about(kind, &id);
     event.detail = Some(format!("{} {}", rule.method, rule.path));
     Some(event)

@@ -128,7 +128,7 @@ pub async fn authorise(
     let path = req.uri().path().to_owned();
     if req.method() == Method::GET || req.method() == Method::HEAD {
         let res = next.run(req).await;
-        return audited(&state, rule, viewer.as_ref(), &address, &path, None, res).await;
+        return consulted(&state, rule, viewer.as_ref(), &address, &path, res).await;
     }
     if !same_origin(req.headers()) {
         return pages::refused_csrf();
@@ -151,36 +151,26 @@ pub async fn authorise(
     if !ok {
         return pages::refused_csrf();
     }
-    let res = next
-        .run(Request::from_parts(parts, Body::from(bytes.clone())))
-        .await;
-    audited(
-        &state,
-        rule,
-        viewer.as_ref(),
-        &address,
-        &path,
-        Some(&bytes),
-        res,
-    )
-    .await
+    // A change writes its own audit event, in its own transaction (`Audited::ByHandler`).
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
-/// `res`, once the audit log holds what the route's successful call records; a server error
-/// instead when the event cannot be written (nothing is shown that the log does not hold).
-async fn audited(
+/// `res`, once the audit log holds the consultation the route's successful call records (when
+/// it records one); a server error instead when the event cannot be written (nothing is shown
+/// that the log does not hold).
+async fn consulted(
     state: &AppState,
     rule: &RouteRule,
     viewer: Option<&Session>,
     address: &str,
     path: &str,
-    form: Option<&[u8]>,
     res: Response,
 ) -> Response {
     let succeeded = res.status().is_success() || res.status().is_redirection();
     let event = viewer
         .filter(|_| succeeded)
-        .and_then(|session| audit::after_success(rule, session, address, path, form));
+        .and_then(|session| audit::after_success(rule, session, address, path));
     match event {
         Some(event) => match audit::record(state, &event).await {
             Ok(()) => res,
