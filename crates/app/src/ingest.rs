@@ -203,6 +203,7 @@ pub async fn ingest(
         .map_err(|source| IngestError::Store { stored: 0, source })?;
     let mut state = RunState {
         store,
+        actor,
         run,
         counts: RunCounts::default(),
         whole_run_tx: None,
@@ -241,7 +242,8 @@ pub async fn ingest(
             }
         }
         Some(tx) => {
-            tx.commit()
+            let event = collection(actor, run, state.counts.stored);
+            tx.commit(event.as_ref())
                 .await
                 .map_err(|source| IngestError::Store { stored: 0, source })?;
             RunStatus::Completed
@@ -249,12 +251,8 @@ pub async fn ingest(
         None if failure.is_some() => RunStatus::Failed,
         None => RunStatus::Completed,
     };
-    // The run's collection, logged with the run's end: who stored how many captures.
-    let event = crate::audit::by_operator(lantern_store::Operation::Collect, actor)
-        .about("ingest_run", &run.0.to_string())
-        .rows(state.counts.stored);
     store
-        .finish_run(run, &state.counts, status, Some(&event))
+        .finish_run(run, &state.counts, status)
         .await
         .map_err(|source| IngestError::Store {
             stored: state.counts.stored,
@@ -273,8 +271,19 @@ pub async fn ingest(
     })
 }
 
+/// The audit event of a transaction that stored `stored` captures of `run` (none when it stored
+/// nothing new: repeats only widen time spans).
+fn collection(actor: &Actor, run: RunId, stored: u64) -> Option<lantern_store::AuditEvent> {
+    (stored > 0).then(|| {
+        crate::audit::by_operator(lantern_store::Operation::Collect, actor)
+            .about("ingest_run", &run.0.to_string())
+            .rows(stored)
+    })
+}
+
 struct RunState<'a> {
     store: &'a Store,
+    actor: &'a Actor,
     run: RunId,
     counts: RunCounts,
     whole_run_tx: Option<StoreTx>,
@@ -300,7 +309,8 @@ impl RunState<'_> {
             None => {
                 let mut tx = self.begin().await?;
                 let outcome = tx.write_batch(batch).await.map_err(err)?;
-                tx.commit().await.map_err(err)?;
+                let event = collection(self.actor, self.run, outcome.stored);
+                tx.commit(event.as_ref()).await.map_err(err)?;
                 outcome
             }
         };

@@ -584,6 +584,9 @@ async fn a_killed_ingest_rerun_ends_with_exactly_the_right_data() {
             db.backend,
             expected.1
         );
+        // Every committed batch was logged in its own transaction: the collections cover
+        // exactly the captures stored, killed or not.
+        assert_eq!(collected(&store).await, after_kill, "{}", db.backend);
         store.close().await;
 
         // Re-run: the store ends exactly as after one clean run.
@@ -594,6 +597,13 @@ async fn a_killed_ingest_rerun_ends_with_exactly_the_right_data() {
             store.content_digest().await.unwrap(),
             store.counts().await.unwrap().captures,
         );
+        assert_eq!(collected(&store).await, expected.1, "{}", db.backend);
+        assert!(matches!(
+            lantern_store::AuditStore::verify_audit(&store)
+                .await
+                .unwrap(),
+            lantern_store::Verification::Intact { .. }
+        ));
         store.close().await;
         assert_eq!(
             got, expected,
@@ -601,6 +611,24 @@ async fn a_killed_ingest_rerun_ends_with_exactly_the_right_data() {
             db.backend
         );
     }
+}
+
+/// Captures the audit log says were collected (the sum of its collections' row counts).
+async fn collected(store: &Store) -> u64 {
+    use lantern_store::{AuditFilter, AuditStore, Operation};
+    let events = store
+        .audit_events(&AuditFilter {
+            operation: Some(Operation::Collect),
+            limit: 1_000_000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter(|e| e.event.object_type.as_deref() == Some("ingest_run"))
+        .map(|e| e.event.row_count.unwrap_or(0) as u64)
+        .sum()
 }
 
 fn geo(args: &[&str], stdin: Option<&str>) -> (Option<i32>, serde_json::Value) {

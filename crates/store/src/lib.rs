@@ -132,14 +132,7 @@ pub trait CaptureStore {
     /// Records the start of an ingest run.
     async fn start_run(&self, run: &NewRun) -> Result<RunId>;
     /// Records how a run ended.
-    /// `audit`, when given, is written in the same transaction (the run's collection).
-    async fn finish_run(
-        &self,
-        run: RunId,
-        counts: &RunCounts,
-        status: RunStatus,
-        audit: Option<&AuditEvent>,
-    ) -> Result<()>;
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()>;
     /// A stored run.
     async fn run(&self, run: RunId) -> Result<Option<IngestRun>>;
     /// Opens a write transaction for batches of `run`.
@@ -163,8 +156,9 @@ pub trait IngestTx {
     /// Stores a batch: listings upserted, new captures inserted, repeats widen stored time spans.
     /// Returns how many captures were new and how many were already stored.
     async fn write_batch(&mut self, batch: Vec<ValidCapture>) -> Result<BatchOutcome>;
-    /// Commits every batch written in this transaction.
-    async fn commit(self) -> Result<()>;
+    /// Commits every batch written in this transaction, with `audit` (the collection it
+    /// records) written in it when given.
+    async fn commit(self, audit: Option<&AuditEvent>) -> Result<()>;
     /// Discards every batch written in this transaction.
     async fn rollback(self) -> Result<()>;
 }
@@ -214,14 +208,8 @@ impl CaptureStore for Store {
     async fn start_run(&self, run: &NewRun) -> Result<RunId> {
         delegate!(self, s => s.start_run(run).await)
     }
-    async fn finish_run(
-        &self,
-        run: RunId,
-        counts: &RunCounts,
-        status: RunStatus,
-        audit: Option<&AuditEvent>,
-    ) -> Result<()> {
-        delegate!(self, s => s.finish_run(run, counts, status, audit).await)
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
+        delegate!(self, s => s.finish_run(run, counts, status).await)
     }
     async fn run(&self, run: RunId) -> Result<Option<IngestRun>> {
         delegate!(self, s => s.run(run).await)
@@ -425,10 +413,10 @@ impl IngestTx for StoreTx {
             Self::Postgres(tx) => tx.write_batch(batch).await,
         }
     }
-    async fn commit(self) -> Result<()> {
+    async fn commit(self, audit: Option<&AuditEvent>) -> Result<()> {
         match self {
-            Self::Sqlite(tx) => tx.commit().await,
-            Self::Postgres(tx) => tx.commit().await,
+            Self::Sqlite(tx) => tx.commit(audit).await,
+            Self::Postgres(tx) => tx.commit(audit).await,
         }
     }
     async fn rollback(self) -> Result<()> {

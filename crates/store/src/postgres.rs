@@ -97,18 +97,7 @@ impl CaptureStore for PostgresStore {
     }
 
     /// Records how a run ended.
-    async fn finish_run(
-        &self,
-        run: RunId,
-        counts: &RunCounts,
-        status: RunStatus,
-        audit: Option<&crate::audit::AuditEvent>,
-    ) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .context("starting to record the end of the ingest run")?;
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
         sqlx::query(sql::FINISH_RUN)
             .bind(Timestamp::now().as_datetime())
             .bind(counts.read as i64)
@@ -118,13 +107,7 @@ impl CaptureStore for PostgresStore {
             .bind(counts.rejected as i64)
             .bind(status.as_str())
             .bind(run.0)
-            .execute(&mut *tx)
-            .await
-            .context("recording the end of the ingest run")?;
-        if let Some(event) = audit {
-            crate::audit::append_audit!(tx, event, |t: Timestamp| t.as_datetime());
-        }
-        tx.commit()
+            .execute(&self.pool)
             .await
             .context("recording the end of the ingest run")?;
         Ok(())
@@ -332,8 +315,11 @@ impl IngestTx for PostgresTx {
         })
     }
 
-    /// Commits every batch written in this transaction.
-    async fn commit(self) -> Result<()> {
+    /// Commits every batch written in this transaction (with its audit event).
+    async fn commit(mut self, audit: Option<&crate::audit::AuditEvent>) -> Result<()> {
+        if let Some(event) = audit {
+            crate::audit::append_audit!(self.tx, event, |t: Timestamp| t.as_datetime());
+        }
         self.tx.commit().await.context("committing a batch")
     }
 

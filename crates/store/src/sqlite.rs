@@ -196,18 +196,7 @@ impl CaptureStore for SqliteStore {
     }
 
     /// Records how a run ended.
-    async fn finish_run(
-        &self,
-        run: RunId,
-        counts: &RunCounts,
-        status: RunStatus,
-        audit: Option<&crate::audit::AuditEvent>,
-    ) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .context("starting to record the end of the ingest run")?;
+    async fn finish_run(&self, run: RunId, counts: &RunCounts, status: RunStatus) -> Result<()> {
         sqlx::query(sql::FINISH_RUN)
             .bind(Timestamp::now().to_storage_text())
             .bind(counts.read as i64)
@@ -217,13 +206,7 @@ impl CaptureStore for SqliteStore {
             .bind(counts.rejected as i64)
             .bind(status.as_str())
             .bind(run.0)
-            .execute(&mut *tx)
-            .await
-            .context("recording the end of the ingest run")?;
-        if let Some(event) = audit {
-            crate::audit::append_audit!(tx, event, |t: Timestamp| t.to_storage_text());
-        }
-        tx.commit()
+            .execute(&self.pool)
             .await
             .context("recording the end of the ingest run")?;
         Ok(())
@@ -351,10 +334,16 @@ impl IngestTx for SqliteTx {
         .await
     }
 
-    /// Commits every batch written in this transaction.
-    async fn commit(mut self) -> Result<()> {
-        self.with_writer("committing a batch", sqlite_writer::commit)
-            .await
+    /// Commits every batch written in this transaction (with its audit event).
+    async fn commit(mut self, audit: Option<&crate::audit::AuditEvent>) -> Result<()> {
+        let audit = audit.cloned();
+        self.with_writer("committing a batch", move |conn| {
+            if let Some(event) = &audit {
+                sqlite_writer::append_audit(conn, event)?;
+            }
+            sqlite_writer::commit(conn)
+        })
+        .await
     }
 
     /// Discards every batch written in this transaction.

@@ -84,6 +84,42 @@ pub(crate) fn commit(conn: &Connection) -> Result<()> {
         .map_err(db("committing a batch"))
 }
 
+/// Appends an audit event inside the open transaction (the same statements as
+/// `audit::append_audit!`, through this connection).
+pub(crate) fn append_audit(conn: &Connection, event: &crate::audit::AuditEvent) -> Result<()> {
+    let (id, prev): (i64, Vec<u8>) = conn
+        .query_row(crate::audit::ADVANCE_HEAD, [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(db("advancing the audit log"))?;
+    let hash = crate::audit::chain_hash(&prev, id, event);
+    conn.execute(
+        crate::audit::INSERT_EVENT,
+        rusqlite::params![
+            id,
+            event.at.to_storage_text(),
+            event.operation.as_str(),
+            event.actor,
+            event.organisation,
+            event.role,
+            event.session,
+            event.source,
+            event.object_type,
+            event.object_id,
+            event.purpose,
+            event.recipient,
+            event.row_count,
+            event.detail,
+            prev,
+            hash,
+        ],
+    )
+    .map_err(db("writing an audit event"))?;
+    conn.execute(crate::audit::SET_HEAD_HASH, rusqlite::params![hash])
+        .map_err(db("advancing the audit log"))?;
+    Ok(())
+}
+
 /// Rolls back the open transaction, if any.
 pub(crate) fn rollback(conn: &Connection) -> Result<()> {
     if conn.is_autocommit() {

@@ -24,7 +24,7 @@ async fn write(
 ) -> lantern_store::BatchOutcome {
     let mut tx = store.begin(run).await.unwrap();
     let outcome = tx.write_batch(batch.to_vec()).await.unwrap();
-    tx.commit().await.unwrap();
+    tx.commit(None).await.unwrap();
     outcome
 }
 
@@ -160,7 +160,7 @@ async fn a_transaction_dropped_mid_way_leaves_nothing_and_frees_the_writer() {
         // Bookkeeping goes through another connection: the abandoned write lock must be gone.
         tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            store.finish_run(run, &RunCounts::default(), RunStatus::Completed, None),
+            store.finish_run(run, &RunCounts::default(), RunStatus::Completed),
         )
         .await
         .expect("recording the run waited on the abandoned transaction")
@@ -227,7 +227,7 @@ async fn runs_record_who_and_how_many() {
             rejected: 1,
         };
         store
-            .finish_run(run, &counts, RunStatus::Completed, None)
+            .finish_run(run, &counts, RunStatus::Completed)
             .await
             .unwrap();
         let stored = store.run(run).await.unwrap().unwrap();
