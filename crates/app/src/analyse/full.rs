@@ -3,14 +3,13 @@
 //! and every listing's link state is replaced.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use lantern_analysis::{ListingEvidence, ListingInput, Sketch};
-use lantern_store::{AnalysisStore, ListingRow, RecordKind, Store};
+use lantern_store::{AnalysisStore, RecordKind, Store};
 
 use super::{
-    AnalyseError, Context, Plan, apply_visits, cluster_counts, encode, keyed_records, link_beside,
-    link_state, stored,
+    AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, encode, keyed_records,
+    link_beside, link_state, stored,
 };
 use lantern_core::export::LocationStatus;
 
@@ -20,15 +19,7 @@ pub(super) async fn plan(
     context: &Context,
     mut delta: HashMap<i64, ListingEvidence>,
 ) -> Result<Plan, AnalyseError> {
-    let mark = Instant::now();
-    let mut rows: Vec<ListingRow> = Vec::new();
-    store
-        .listings(false, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .await?;
-    let load_seconds = mark.elapsed().as_secs_f64();
+    let (rows, load_seconds) = all_listings(store, false).await?;
 
     let mut plan = Plan {
         listings: rows.len() as u64,

@@ -22,8 +22,8 @@ use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, Store, Sto
 use serde::Deserialize;
 
 use super::{
-    AnalyseError, Context, Plan, apply_visits, cluster_counts, decode, encode, keyed_records,
-    link_beside, link_state, on_every_core, stored, to_json, visited_status,
+    AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, decode, encode,
+    keyed_records, link_beside, link_state, on_every_core, stored, to_json, visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -54,17 +54,11 @@ pub(super) async fn plan(
     context: &Context,
     mut delta: HashMap<i64, ListingEvidence>,
 ) -> Result<Plan, AnalyseError> {
+    let (rows, mut load_seconds) = all_listings(store, true).await?;
     let mark = Instant::now();
-    let mut rows: Vec<ListingRow> = Vec::new();
-    store
-        .listings(true, &mut |row| {
-            rows.push(row);
-            Ok(())
-        })
-        .await?;
     let changed_ids: Vec<i64> = delta.keys().copied().collect();
     let mut blobs = read_evidence(store, &changed_ids).await?;
-    let mut load_seconds = mark.elapsed().as_secs_f64();
+    load_seconds += mark.elapsed().as_secs_f64();
 
     // New captures folded into each listing's stored evidence.
     let mut plan = Plan {

@@ -294,6 +294,23 @@ pub async fn analyse(
     })
 }
 
+/// Every listing in store order (with its link state when `with_links`), and the seconds the
+/// read took.
+async fn all_listings(
+    store: &Store,
+    with_links: bool,
+) -> Result<(Vec<ListingRow>, f64), AnalyseError> {
+    let mark = Instant::now();
+    let mut rows: Vec<ListingRow> = Vec::new();
+    store
+        .listings(with_links, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .await?;
+    Ok((rows, mark.elapsed().as_secs_f64()))
+}
+
 /// Clusters, and clusters of two or more listings, in a linking.
 fn cluster_counts(clusters: &Clusters) -> (u64, u64) {
     (
