@@ -19,6 +19,14 @@ pub struct BackupReport {
     pub snapshot: Snapshot,
 }
 
+/// A backup's name in the audit log: its file name (the whole path when it has none).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 /// The answer on PostgreSQL.
 fn postgres_tools() -> StoreError {
     StoreError::Refused(
@@ -38,12 +46,8 @@ pub async fn backup(store: &Store, out: &Path, actor: &Actor) -> Result<BackupRe
         path: out.to_owned(),
         snapshot: snapshot(out)?,
     };
-    let name = out.file_name().map_or_else(
-        || out.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
     let event = crate::audit::by_operator(Operation::Export, actor)
-        .about("backup", &name)
+        .about("backup", &file_name(out))
         .rows(report.snapshot.tables.iter().map(|(_, n)| *n as u64).sum());
     store.append_audit(&event).await?;
     Ok(report)
@@ -66,11 +70,7 @@ pub async fn restore(
         path,
     };
     let store = Store::open(target).await?;
-    let name = from.file_name().map_or_else(
-        || from.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let event = crate::audit::by_operator(Operation::Alter, actor).about("store", &name);
+    let event = crate::audit::by_operator(Operation::Alter, actor).about("store", &file_name(from));
     let logged = store.append_audit(&event).await;
     store.close().await;
     logged?;

@@ -11,12 +11,18 @@ use lantern_testkit::{TestDb, backends};
 
 const GOOD: &str = r#"{"source":"site-a","external_id":"1","captured_at":"2026-10-03T21:14:00Z","title":"Mia in Digbeth","body":"Hi, I'm Mia. Call 07700 900123","contact":{"phone":"07700 900123","email":"Mia@Example.com"}}"#;
 
-fn lantern(db: &TestDb) -> Command {
+/// `lantern --data-dir dir`, with no store chosen through the environment.
+fn lantern_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("lantern").unwrap();
     cmd.env_remove("LANTERN_DATABASE_URL")
         .env_remove("LANTERN_DATA_DIR")
         .arg("--data-dir")
-        .arg(db.data_dir());
+        .arg(dir);
+    cmd
+}
+
+fn lantern(db: &TestDb) -> Command {
+    let mut cmd = lantern_in(&db.data_dir());
     if let Some(url) = db.database_url() {
         cmd.arg("--database-url").arg(url);
     }
@@ -25,6 +31,18 @@ fn lantern(db: &TestDb) -> Command {
 
 fn run(db: &TestDb, args: &[&str]) -> Output {
     lantern(db).args(args).output().unwrap()
+}
+
+/// Runs `lantern args` on `db`, asserting it succeeded.
+fn run_ok(db: &TestDb, args: &[&str]) -> Output {
+    let out = run(db, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    out
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -1593,16 +1611,7 @@ async fn every_command_touching_personal_data_leaves_exactly_one_audit_event() {
     simulate(sim.path(), "5", "200", "3");
     let captures = sim.path().join("captures.jsonl");
     for db in backends("cli: audit").await {
-        let ok = |args: &[&str]| {
-            let out = run(&db, args);
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{args:?}: {}",
-                text(&out.stderr)
-            );
-            out
-        };
+        let ok = |args: &[&str]| run_ok(&db, args);
         ok(&["ingest", "-q", captures.to_str().unwrap()]);
         ok(&["analyse", "--quiet"]);
         let adverts = text(&ok(&["export", "adverts"]).stdout).lines().count();
@@ -1713,16 +1722,7 @@ async fn the_backup_drill_restores_every_row_and_the_audit_chain() {
     simulate(sim.path(), "5", "200", "3");
     let captures = sim.path().join("captures.jsonl");
     for db in backends("cli: backup drill").await {
-        let ok = |args: &[&str]| {
-            let out = run(&db, args);
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{args:?}: {}",
-                text(&out.stderr)
-            );
-            out
-        };
+        let ok = |args: &[&str]| run_ok(&db, args);
         ok(&["ingest", "-q", captures.to_str().unwrap()]);
         ok(&["analyse", "--quiet"]);
         let backup = db.scratch().join("lantern-backup.sqlite3");
@@ -1771,12 +1771,8 @@ async fn the_backup_drill_restores_every_row_and_the_audit_chain() {
         // Restore into a fresh data directory: every table's rows and the checksum match.
         let other = db.scratch().join("restored");
         let restore = |replace: bool| {
-            let mut cmd = Command::cargo_bin("lantern").unwrap();
-            cmd.env_remove("LANTERN_DATABASE_URL")
-                .env_remove("LANTERN_DATA_DIR")
-                .arg("--data-dir")
-                .arg(&other)
-                .args(["restore", "--from", backup.to_str().unwrap()]);
+            let mut cmd = lantern_in(&other);
+            cmd.args(["restore", "--from", backup.to_str().unwrap()]);
             if replace {
                 cmd.arg("--replace");
             }
@@ -1809,15 +1805,7 @@ async fn the_backup_drill_restores_every_row_and_the_audit_chain() {
         // The restored store works: the same exports, and its audit chain (with the backup's
         // own export logged in the source, and the restore logged in the copy) verifies.
         let copy = |args: &[&str]| {
-            let out = Command::cargo_bin("lantern")
-                .unwrap()
-                .env_remove("LANTERN_DATABASE_URL")
-                .env_remove("LANTERN_DATA_DIR")
-                .arg("--data-dir")
-                .arg(&other)
-                .args(args)
-                .output()
-                .unwrap();
+            let out = lantern_in(&other).args(args).output().unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(0),

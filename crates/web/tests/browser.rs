@@ -53,6 +53,24 @@ async fn shot(c: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// Fills the sign-in form on the current page as `user` (with the test password) and sends it.
+async fn submit_login(c: &Client, user: &str) {
+    for (field, value) in [("username", user), ("password", PASSWORD)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Waits (up to 10 s) until the page's path satisfies `want`; the path.
 async fn wait_for_path(c: &Client, want: impl Fn(&str) -> bool) -> String {
     for _ in 0..100 {
@@ -134,24 +152,7 @@ async fn a_week_of_work_in_the_browser() {
         // Not signed in: the login page, which comes back here afterwards.
         assert!(c.current_url().await.unwrap().path().starts_with("/login"));
         shot(&c, &format!("{backend}-1-login")).await;
-        c.find(Locator::Css("input[name=username]"))
-            .await
-            .unwrap()
-            .send_keys("analyst")
-            .await
-            .unwrap();
-        c.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(&c, "analyst").await;
         wait_for_path(&c, |p| p == "/locations").await;
         let heading = c
             .find(Locator::Css("h1"))
@@ -282,20 +283,7 @@ async fn a_week_of_work_in_the_browser() {
         );
         // The auditor reads what the analyst did: sign-in, pages consulted, the visit.
         c.goto(&app.url("/audit")).await.unwrap();
-        for (field, value) in [("username", "auditor"), ("password", PASSWORD)] {
-            c.find(Locator::Css(&format!("input[name={field}]")))
-                .await
-                .unwrap()
-                .send_keys(value)
-                .await
-                .unwrap();
-        }
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(&c, "auditor").await;
         wait_for_path(&c, |p| p == "/audit").await;
         let log = c
             .find(Locator::Css("main"))

@@ -1002,27 +1002,10 @@ async fn every_route_leaves_exactly_one_audit_event_of_its_kind() {
         let log = audit_log(&app).await;
         assert_eq!(log.len(), before_sign_in + 1);
         assert_eq!(log.last().unwrap().event.operation, Operation::SignIn);
-        let c = app.client();
-        let form_page = c
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = hidden(&form_page, "csrf").unwrap();
-        let res = c
-            .post(app.url("/login"))
-            .form(&[
-                ("username", "auditor"),
-                ("password", "not the password at all"),
-                ("csrf", token.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
+        let status = app
+            .login(&app.client(), "auditor", "not the password at all")
+            .await;
+        assert_eq!(status, 401);
         let log = audit_log(&app).await;
         let failed = &log.last().unwrap().event;
         assert_eq!(failed.operation, Operation::SignInFailed);
