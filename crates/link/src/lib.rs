@@ -258,15 +258,13 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
     // Near-identical perceptual hashes: candidates share one of four 16-bit bands exactly.
     if settings.phash_max_distance > 0 {
         distinct.sort_unstable();
-        let mut parts: Vec<(u16, u32)> = Vec::with_capacity(distinct.len());
-        for band in 0..4_u32 {
-            parts.clear();
-            parts.extend(
-                distinct
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32)),
-            );
+        let near = per_band(4, |band| {
+            let mut pairs: Vec<(usize, usize)> = Vec::new();
+            let mut parts: Vec<(u16, u32)> = distinct
+                .iter()
+                .enumerate()
+                .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32))
+                .collect();
             parts.sort_unstable();
             for run in parts.chunk_by(|a, b| a.0 == b.0) {
                 if run.len() < 2 || run.len() > settings.max_image_listings {
@@ -277,12 +275,16 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
                         let (ba, ia) = distinct[a as usize];
                         let (bb, ib) = distinct[b as usize];
                         if (ba ^ bb).count_ones() <= settings.phash_max_distance {
-                            uf.union(ia, ib);
-                            joined.push((ia, LinkKind::Image));
+                            pairs.push((ia, ib));
                         }
                     }
                 }
             }
+            pairs
+        });
+        for (ia, ib) in near.into_iter().flatten() {
+            uf.union(ia, ib);
+            joined.push((ia, LinkKind::Image));
         }
     }
 
@@ -349,39 +351,136 @@ const COMMON_SIMILARITY: f64 = 0.5;
 const LARGE_BUCKET: usize = 64;
 
 /// Pairs of listings that near-duplicate text links, decided against the groups formed by strong
-/// identifiers alone (so that the answer does not depend on the order pairs are looked at).
+/// identifiers alone (so that the answer does not depend on the order pairs are looked at). The
+/// bands are shared out among the cores: each pair is met in the first band it shares, whichever
+/// core looks at that band.
 fn text_links(
     listings: &[Evidence<'_>],
     uf: &mut UnionFind,
     settings: Settings,
 ) -> Vec<(usize, usize)> {
-    let groups: Vec<usize> = (0..listings.len()).map(|i| uf.find(i)).collect();
-    // Every (band, band hash, listing), sorted: runs of one (band, hash) are the LSH buckets.
-    let mut entries: Vec<(u8, u64, u32)> = Vec::new();
+    // A listing whose look-alikes span more groups than this (its own included) uses a common
+    // template; with no room at all, every listing does and text links nothing.
+    if settings.text_max_groups_per_bucket == 0 {
+        return Vec::new();
+    }
+    let groups: Vec<u32> = (0..listings.len()).map(|i| uf.find(i) as u32).collect();
+    let parts = per_band(BANDS, |band| {
+        let mut found = LookAlikes::new(listings.len(), settings.text_max_groups_per_bucket);
+        look_alikes_in_band(listings, &groups, band, settings, &mut found);
+        found
+    });
+    let mut parts = parts.into_iter();
+    let Some(mut all) = parts.next() else {
+        return Vec::new();
+    };
+    for part in parts {
+        all.absorb(part, &groups);
+    }
+    let mut links: Vec<(usize, usize)> = all
+        .candidates
+        .iter()
+        .filter(|&&(a, b)| !all.common[a as usize] && !all.common[b as usize])
+        .map(|&(a, b)| (a as usize, b as usize))
+        .collect();
+    links.sort_unstable();
+    links
+}
+
+/// Marks a [`LookAlikes::others`] slot as empty.
+const NO_GROUP: u32 = u32::MAX;
+
+/// What the buckets of some bands show about each listing's look-alikes (listings sharing a band
+/// with it and at least [`COMMON_SIMILARITY`] similar, in another group): the other groups they
+/// span, up to the first that makes its template common; and the pairs similar and corroborated
+/// enough to link, should neither prove common.
+struct LookAlikes {
+    /// Groups other than its own a listing's look-alikes span, `room - 1` slots per listing.
+    others: Vec<u32>,
+    /// Slots per listing.
+    slots: usize,
+    /// Whether a listing's template is common (its look-alikes span more than `room` groups with
+    /// its own, or it sits in a crowded bucket).
+    common: Vec<bool>,
+    /// Pairs (smaller index first) near-identical and sharing an area or price.
+    candidates: Vec<(u32, u32)>,
+}
+
+impl LookAlikes {
+    fn new(listings: usize, room: usize) -> Self {
+        let slots = room - 1;
+        Self {
+            others: vec![NO_GROUP; listings * slots],
+            slots,
+            common: vec![false; listings],
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Listing `i` (of group `own`) has a look-alike in group `group`.
+    fn note(&mut self, i: usize, own: u32, group: u32) {
+        if self.common[i] || group == own {
+            return;
+        }
+        let slots = &mut self.others[i * self.slots..(i + 1) * self.slots];
+        if slots.contains(&group) {
+            return;
+        }
+        match slots.iter_mut().find(|g| **g == NO_GROUP) {
+            Some(free) => *free = group,
+            None => self.common[i] = true,
+        }
+    }
+
+    /// Adds what another core found.
+    fn absorb(&mut self, other: Self, groups: &[u32]) {
+        for (i, &own) in groups.iter().enumerate() {
+            if other.common[i] {
+                self.common[i] = true;
+                continue;
+            }
+            for k in 0..other.slots {
+                let group = other.others[i * other.slots + k];
+                if group != NO_GROUP {
+                    self.note(i, own, group);
+                }
+            }
+        }
+        self.candidates.extend(other.candidates);
+    }
+}
+
+/// Adds what LSH band `band`'s buckets show to `found`.
+fn look_alikes_in_band(
+    listings: &[Evidence<'_>],
+    groups: &[u32],
+    band: usize,
+    settings: Settings,
+    found: &mut LookAlikes,
+) {
+    // Every (band hash, listing), sorted: runs of one hash are the band's buckets.
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(listings.len());
     for (i, e) in listings.iter().enumerate() {
         let text = &e.inputs.text;
         if text.is_empty() || text.len() % BANDS != 0 {
             continue;
         }
         let rows = text.len() / BANDS;
-        for (band, values) in text.chunks(rows).enumerate() {
-            let key = values.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+        let key = text[band * rows..(band + 1) * rows]
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
                 (h ^ u64::from(*v)).wrapping_mul(0x0000_0100_0000_01b3)
             });
-            entries.push((band as u8, key, i as u32));
-        }
+        entries.push((key, i as u32));
     }
     entries.sort_unstable();
-    // Each listing's look-alikes (sharing a band and at least `COMMON_SIMILARITY` similar).
-    let mut alike: Vec<Vec<usize>> = vec![Vec::new(); listings.len()];
-    let mut crowded = vec![false; listings.len()];
-    let mut distinct: Vec<usize> = Vec::new();
-    for run in entries.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+    let mut distinct: Vec<u32> = Vec::new();
+    for run in entries.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
             continue;
         }
         distinct.clear();
-        distinct.extend(run.iter().map(|&(_, _, i)| groups[i as usize]));
+        distinct.extend(run.iter().map(|&(_, i)| groups[i as usize]));
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 2 {
@@ -390,61 +489,68 @@ fn text_links(
         // A large bucket (one band of four values shared exactly) spanning many groups is a
         // template in common use: its listings link nothing, and are not compared pairwise.
         if run.len() > LARGE_BUCKET && distinct.len() > settings.text_max_groups_per_bucket {
-            for &(_, _, m) in run {
-                crowded[m as usize] = true;
+            for &(_, m) in run {
+                found.common[m as usize] = true;
             }
             continue;
         }
-        let band = usize::from(run[0].0);
-        for (x, &(_, _, a)) in run.iter().enumerate() {
-            let a = a as usize;
-            for &(_, _, b) in &run[x + 1..] {
-                let b = b as usize;
-                let (ta, tb) = (&listings[a].inputs.text, &listings[b].inputs.text);
+        for (x, &(_, a)) in run.iter().enumerate() {
+            for &(_, b) in &run[x + 1..] {
+                let (ga, gb) = (groups[a as usize], groups[b as usize]);
+                let (ea, eb) = (&listings[a as usize].inputs, &listings[b as usize].inputs);
+                let (ta, tb) = (&ea.text, &eb.text);
                 // A pair sharing several bands is looked at once, in the first it shares.
-                if groups[a] == groups[b] || ta.len() != tb.len() {
+                if ga == gb || ta.len() != tb.len() {
                     continue;
                 }
                 let rows = ta.len() / BANDS;
-                let met_before =
-                    (0..band).any(|k| ta[k * rows..(k + 1) * rows] == tb[k * rows..(k + 1) * rows]);
-                if !met_before && similarity(ta, tb) >= COMMON_SIMILARITY {
-                    alike[a].push(b);
-                    alike[b].push(a);
+                if (0..band).any(|k| ta[k * rows..(k + 1) * rows] == tb[k * rows..(k + 1) * rows]) {
+                    continue;
+                }
+                let similar = similarity(ta, tb);
+                if similar < COMMON_SIMILARITY {
+                    continue;
+                }
+                found.note(a as usize, ga, gb);
+                found.note(b as usize, gb, ga);
+                if similar >= settings.text_min_similarity
+                    && ea.context.iter().any(|c| eb.context.contains(c))
+                {
+                    found.candidates.push((a, b));
                 }
             }
         }
     }
-    // A listing whose look-alikes span many groups uses a common template: it links nothing.
-    let common: Vec<bool> = alike
-        .iter()
-        .enumerate()
-        .map(|(i, others)| {
-            if crowded[i] {
-                return true;
-            }
-            let mut distinct: Vec<usize> = others.iter().map(|&j| groups[j]).collect();
-            distinct.push(groups[i]);
-            distinct.sort_unstable();
-            distinct.dedup();
-            distinct.len() > settings.text_max_groups_per_bucket
-        })
-        .collect();
-    let mut pairs = std::collections::BTreeSet::new();
-    for (a, others) in alike.iter().enumerate() {
-        for &b in others {
-            if a >= b || groups[a] == groups[b] || common[a] || common[b] {
-                continue;
-            }
-            let (ea, eb) = (&listings[a].inputs, &listings[b].inputs);
-            let similar = similarity(&ea.text, &eb.text) >= settings.text_min_similarity;
-            let corroborated = ea.context.iter().any(|c| eb.context.contains(c));
-            if similar && corroborated {
-                pairs.insert((a, b));
-            }
-        }
-    }
-    pairs.into_iter().collect()
+}
+
+/// `f` of each band `0..bands`, in band order, the bands shared out among the cores (each band's
+/// work is independent of the others').
+fn per_band<T: Send>(bands: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, bands.max(1));
+    let f = &f;
+    let mut out: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..bands)
+                        .step_by(threads)
+                        .map(|band| (band, f(band)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    out.sort_by_key(|(band, _)| *band);
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Estimated Jaccard similarity of two MinHash signatures (0 when their lengths differ).
@@ -577,6 +683,35 @@ mod tests {
         let image = Identifier::new(LinkKind::Image, "phash:00000000000000ff");
         assert_eq!(image.phash, Some(0xff));
         assert_eq!(Identifier::new(LinkKind::Image, "sha256:ab").phash, None);
+    }
+
+    #[test]
+    fn look_alikes_met_in_different_bands_add_up_to_a_common_template() {
+        // A's look-alikes each first share a different band with it (bands are shared out among
+        // the cores, so no one core sees more than two of them); together they span four other
+        // groups, so A's template is common and A does not link even to its near-twin E.
+        let a: Vec<u32> = (0..32).collect();
+        let differing = |bands: usize| -> Vec<u32> {
+            a.iter()
+                .enumerate()
+                .map(|(k, v)| if k < bands * 4 { v + 1000 } else { *v })
+                .collect()
+        };
+        let mut twin = a.clone();
+        twin[31] = 999; // 31 of 32 equal; shares band 0 with A
+        let l = [
+            texty("a", "+447700900001", &a, &["district:B5"]),
+            texty("b", "+447700900002", &differing(1), &[]),
+            texty("c", "+447700900003", &differing(2), &[]),
+            texty("d", "+447700900004", &differing(3), &[]),
+            texty("e", "+447700900005", &twin, &["district:B5"]),
+        ];
+        let c = link_all(&l);
+        let distinct: std::collections::HashSet<&String> = c.cluster_of.iter().collect();
+        assert_eq!(distinct.len(), 5, "a common template links nothing");
+        // Without the other three look-alikes, A and its twin link.
+        let c = link_all(&[l[0].clone(), l[4].clone()]);
+        assert_eq!(c.cluster_of[0], c.cluster_of[1]);
     }
 
     #[test]
