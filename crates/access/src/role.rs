@@ -140,6 +140,7 @@ impl Role {
             Self::PoliceAnalyst => &[
                 SignedIn,
                 ViewIntelligence,
+                RevealIdentifiers,
                 ShareLeads,
                 PlanVisits,
                 RecordVisits,
@@ -171,6 +172,9 @@ pub enum Permission {
     SignedIn,
     /// Every location, cluster and listing, identifiers included.
     ViewIntelligence,
+    /// Phone numbers and e-mails in full instead of their pseudonyms, with a declared purpose
+    /// (logged).
+    RevealIdentifiers,
     /// Share a location, with a sanitised note, with a partner organisation.
     ShareLeads,
     /// Locations shared with one's own organisation (sanitised).

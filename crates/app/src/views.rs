@@ -11,9 +11,11 @@ use lantern_access::{Permission, Principal, Refused};
 use lantern_core::Timestamp;
 use lantern_core::export::{AdvertRecord, ClusterRecord, LocationRecord, LocationStatus, RiskBand};
 use lantern_store::{
-    AccountStore, AnalysisStore, LocationShare, RecordKind, Store, StoreError, VisitRow, VisitStore,
+    AccountStore, AnalysisStore, AuditStore, LocationShare, Operation, RecordKind, Store,
+    StoreError, VisitRow, VisitStore,
 };
 
+use crate::minimise::{Pseudonyms, Purpose};
 use crate::plan::{PlanError, PlanRequest, VisitPlan};
 use crate::visit::{VisitError, VisitRequest};
 
@@ -262,7 +264,13 @@ pub struct LocationPage {
 }
 
 /// One location, if the person may see it.
-pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<LocationPage, ViewError> {
+/// Listings' phones and e-mails show as their pseudonyms (the cluster page can reveal them).
+pub async fn location(
+    store: &Store,
+    who: &Principal,
+    id: &str,
+    pseudonyms: &Pseudonyms,
+) -> Result<LocationPage, ViewError> {
     let record: LocationRecord = match store.location_record(id).await? {
         Some(json) => parse(&json)?,
         None => return Err(Refused::NotFound.into()),
@@ -289,6 +297,13 @@ pub async fn location(store: &Store, who: &Principal, id: &str) -> Result<Locati
             );
         }
         listings.sort_by_key(|a| a.first_seen);
+        let mut clusters = clusters;
+        for c in &mut clusters {
+            pseudonyms.phones(&mut c.phones);
+        }
+        for a in &mut listings {
+            pseudonymise_advert(pseudonyms, a);
+        }
         Ok(LocationPage {
             location: LocationView { record, note: None },
             clusters,
@@ -375,9 +390,20 @@ pub struct ClusterPage {
     pub locations: Vec<LocationRecord>,
 }
 
-/// One cluster (intelligence roles only).
-pub async fn cluster(store: &Store, who: &Principal, id: &str) -> Result<ClusterPage, ViewError> {
+/// One cluster (intelligence roles only), its phones and e-mails as pseudonyms unless `reveal`
+/// gives a purpose: that needs [`Permission::RevealIdentifiers`] and is logged as a consultation
+/// of the cluster's identifiers with that purpose.
+pub async fn cluster(
+    store: &Store,
+    who: &Principal,
+    id: &str,
+    pseudonyms: &Pseudonyms,
+    reveal: Option<Purpose>,
+) -> Result<ClusterPage, ViewError> {
     who.require(Permission::ViewIntelligence)?;
+    if reveal.is_some() {
+        who.require(Permission::RevealIdentifiers)?;
+    }
     let (cluster, adverts, mut locations) = cluster_records(
         store,
         id,
@@ -396,11 +422,32 @@ pub async fn cluster(store: &Store, who: &Principal, id: &str) -> Result<Cluster
             locations.push(parse(&json)?);
         }
     }
-    Ok(ClusterPage {
+    let mut page = ClusterPage {
         cluster,
         adverts,
         locations,
-    })
+    };
+    match reveal {
+        Some(purpose) => {
+            let mut event = crate::audit::by_person(Operation::Consult, who)
+                .about("cluster_identifiers", &page.cluster.cluster);
+            event.purpose = Some(purpose.code().to_owned());
+            store.append_audit(&event).await?;
+        }
+        None => {
+            pseudonyms.phones(&mut page.cluster.phones);
+            for a in &mut page.adverts {
+                pseudonymise_advert(pseudonyms, a);
+            }
+        }
+    }
+    Ok(page)
+}
+
+/// An advert's phones and e-mails as pseudonyms.
+fn pseudonymise_advert(pseudonyms: &Pseudonyms, a: &mut AdvertRecord) {
+    pseudonyms.phones(&mut a.phones);
+    pseudonyms.emails(&mut a.emails);
 }
 
 /// Shares a location with another organisation, with a sanitised note (intelligence roles).
@@ -578,10 +625,13 @@ pub fn search_terms(query: &str) -> Vec<String> {
 
 /// Full-text search over listings (intelligence roles): identifiers, places, indicator codes
 /// and the masked advert text.
+/// Hits show phones and e-mails as pseudonyms (a number searched for is known to the searcher;
+/// the other numbers of the hits are not).
 pub async fn search(
     store: &Store,
     who: &Principal,
     query: &str,
+    pseudonyms: &Pseudonyms,
 ) -> Result<SearchResults, ViewError> {
     who.require(Permission::ViewIntelligence)?;
     if query.chars().count() > 200 {
@@ -597,7 +647,9 @@ pub async fn search(
     let truncated = hits.len() > SEARCH_LIMIT;
     let mut adverts = Vec::new();
     for json in hits.iter().take(SEARCH_LIMIT) {
-        adverts.push(parse(json)?);
+        let mut advert: AdvertRecord = parse(json)?;
+        pseudonymise_advert(pseudonyms, &mut advert);
+        adverts.push(advert);
     }
     Ok(SearchResults {
         terms,

@@ -143,6 +143,11 @@ pub enum Command {
     /// or read events (the reading is itself logged).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Retention (domain-uk.md 8.4): erase what the rules say is kept long enough (a listing's
+    /// capture text, a visit's summary; the facts derived from them stay), queue what a person
+    /// must review, and record their decisions. Every erasure is an audit event.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Write a consistent copy of the SQLite store to a new file while it is in use: checked
     /// (integrity), made durable (fsynced) and logged as an export. On PostgreSQL use pg_dump.
     Backup {
@@ -172,6 +177,14 @@ pub struct ServeArgs {
     /// The server sits behind TLS: cookies become `Secure` and `__Host-`, and HSTS is sent.
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Retention rules the server applies daily (a minute after it starts, then every 24
+    /// hours) instead of the embedded defaults (see `lantern retention`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_retention")]
+    pub retention_rules: Option<PathBuf>,
+    /// Do not apply retention rules while serving (run `lantern retention run` some other way,
+    /// e.g. from cron).
+    #[arg(long)]
+    pub no_retention: bool,
 }
 
 /// Organisation commands.
@@ -241,6 +254,58 @@ pub enum AuditCommand {
     /// Events as JSON Lines, newest first; filters combine. The reading is logged as a
     /// consultation of the audit log, with the filter and the number of events returned.
     Query(AuditQueryArgs),
+}
+
+/// Retention commands.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Show the rules in force (the embedded defaults, or --rules FILE, checked).
+    Rules {
+        /// A rules file instead of the embedded defaults (see data/retention.toml).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<std::path::PathBuf>,
+    },
+    /// Apply the rules now: erase, queue reviews, then analyse (so no cluster keeps erased
+    /// text) and checkpoint the store (so erased text leaves the file). Prints what was done
+    /// per rule (JSON). The server also runs this daily.
+    #[command(
+        after_help = "Example:\n  lantern retention run --dry-run\n  lantern retention run --rules our-rules.toml"
+    )]
+    Run {
+        /// A rules file instead of the embedded defaults.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<std::path::PathBuf>,
+        /// Report what would be erased and queued; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The open reviews (JSON Lines), oldest first.
+    Reviews,
+    /// Decide an open review: keep the record until a date, or erase it now; with a rationale.
+    #[command(
+        after_help = "Examples:\n  lantern retention decide 12 --keep --until 2027-12-01 --rationale \"NRM case open\"\n  lantern retention decide 13 --erase --rationale \"case closed, no further action\""
+    )]
+    Decide {
+        /// The review's id (from `lantern retention reviews`).
+        id: i64,
+        /// Keep the record (needs --until).
+        #[arg(
+            long,
+            conflicts_with = "erase",
+            required_unless_present = "erase",
+            requires = "until"
+        )]
+        keep: bool,
+        /// Erase the record now.
+        #[arg(long)]
+        erase: bool,
+        /// Keep until this date (YYYY-MM-DD); it is queued again then.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Why (recorded with the decision).
+        #[arg(long, value_name = "TEXT")]
+        rationale: String,
+    },
 }
 
 /// Arguments of `lantern audit query`.

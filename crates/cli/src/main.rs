@@ -110,7 +110,9 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo { no_serve, listen } => run_demo(&cli.global, no_serve, listen).await,
         Command::Serve(args) => {
             let store = open_store(&cli.global).await?;
-            web::run_serve(store, &args).await
+            let target =
+                Target::choose(cli.global.data_dir.clone(), cli.global.database_url.clone())?;
+            web::run_serve(store, &target, &args).await
         }
         Command::Org(command) => {
             let store = open_store(&cli.global).await?;
@@ -131,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(PlanCommand::Visits(args)) => run_plan_visits(&cli.global, &args).await,
         Command::Visit(command) => run_visit(&cli.global, command).await,
         Command::Audit(command) => run_audit(&cli.global, command).await,
+        Command::Retention(command) => run_retention(&cli.global, command).await,
         Command::Backup { out } => {
             let store = open_store(&cli.global).await?;
             let done = lantern_app::backup::backup(&store, &out, &Actor::command_line()).await;
@@ -162,6 +165,107 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// The retention rules of `--rules FILE`, or the embedded defaults.
+pub(crate) fn retention_rules(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<lantern_app::retention::rules::Rules> {
+    use lantern_app::retention::rules::Rules;
+    Ok(match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Rules::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Rules::embedded().map_err(|e| anyhow::anyhow!(e))?,
+    })
+}
+
+async fn run_retention(
+    global: &GlobalArgs,
+    command: crate::args::RetentionCommand,
+) -> anyhow::Result<u8> {
+    use crate::args::RetentionCommand;
+    use lantern_app::retention::{self, Decision};
+    if let RetentionCommand::Rules { rules } = &command {
+        let rules = retention_rules(rules.as_deref())?;
+        for r in rules.all() {
+            say!(
+                "{}",
+                serde_json::json!({
+                    "name": r.name,
+                    "record": r.record.as_str(),
+                    "when": format!("{:?}", r.when),
+                    "after_days": r.after_days,
+                    "action": format!("{:?}", r.action),
+                    "basis": r.basis,
+                })
+            );
+        }
+        return Ok(EXIT_OK);
+    }
+    let store = open_store(global).await?;
+    let actor = Actor::command_line();
+    let outcome: anyhow::Result<u8> = async {
+        match command {
+            RetentionCommand::Rules { .. } => Ok(EXIT_OK),
+            RetentionCommand::Run { rules, dry_run } => {
+                let rules = retention_rules(rules.as_deref())?;
+                let report = retention::run(&store, &rules, &actor, dry_run).await?;
+                say!("{}", serde_json::to_string_pretty(&report)?);
+                eprintln!(
+                    "{}{} listing(s) erased, {} visit summary(ies) erased, {} review(s) queued",
+                    if dry_run {
+                        "dry run, nothing changed: "
+                    } else {
+                        ""
+                    },
+                    report.listings_erased,
+                    report.visits_erased,
+                    report.reviews_queued
+                );
+                Ok(EXIT_OK)
+            }
+            RetentionCommand::Reviews => {
+                for r in retention::open_reviews(&store).await? {
+                    say!(
+                        "{}",
+                        serde_json::json!({
+                            "id": r.id,
+                            "record": r.kind.as_str(),
+                            "record_id": r.record_id,
+                            "rule": r.rule,
+                            "queued_at": r.queued_at.to_rfc3339(),
+                        })
+                    );
+                }
+                Ok(EXIT_OK)
+            }
+            RetentionCommand::Decide {
+                id,
+                keep,
+                until,
+                rationale,
+                ..
+            } => {
+                let decision = if keep {
+                    let until = until.as_deref().unwrap_or_default();
+                    let until = lantern_core::Timestamp::parse(&format!("{until}T00:00:00Z"))
+                        .map_err(|e| anyhow::anyhow!("--until {until:?}: {e} (YYYY-MM-DD)"))?;
+                    Decision::Keep { until }
+                } else {
+                    Decision::Erase
+                };
+                retention::decide(&store, id, decision, &rationale, &actor).await?;
+                eprintln!("review {id} decided");
+                Ok(EXIT_OK)
+            }
+        }
+    }
+    .await;
+    store.close().await;
+    outcome
 }
 
 async fn run_audit(global: &GlobalArgs, command: crate::args::AuditCommand) -> anyhow::Result<u8> {
@@ -785,7 +889,8 @@ async fn run_demo(
          (a new one is made each time the demonstration starts)."
     );
     let _ = std::io::stdout().flush();
-    web::serve(store, listen, false).await?;
+    // The demonstration's scenario is dated in the past: no retention while it is served.
+    web::serve(store, listen, false, None).await?;
     Ok(code)
 }
 

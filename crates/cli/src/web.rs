@@ -2,17 +2,70 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use lantern_app::accounts::{self, AccountError, NewAccount};
-use lantern_store::{AccountStore, CaptureStore, Store};
+use lantern_app::retention::rules::Rules;
+use lantern_store::{AccountStore, CaptureStore, Store, Target};
 use lantern_web::{AppState, Bound};
 
 use crate::args::{OrgCommand, ServeArgs, UserCommand};
 use crate::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
-/// Serves until Ctrl-C.
-pub async fn serve(store: Store, listen: SocketAddr, secure: bool) -> anyhow::Result<u8> {
+/// Applies `rules` to the store of `target` a minute after the server starts, then every 24
+/// hours, on a thread and runtime of its own (an analysis follows erasures; it must not hold up
+/// the server's tasks), with a store connection of its own. Each run's counts go to standard
+/// error (never a record's content; each erasure is in the audit log).
+fn spawn_daily_retention(target: Target, rules: Rules) -> std::io::Result<()> {
+    let thread = std::thread::Builder::new().name("retention".into());
+    thread
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => return eprintln!("retention could not start: {e}"),
+            };
+            runtime.block_on(async move {
+                let Ok(actor) = lantern_app::Actor::parse("system:retention") else {
+                    return;
+                };
+                let mut wait = Duration::from_secs(60);
+                loop {
+                    tokio::time::sleep(wait).await;
+                    wait = Duration::from_secs(24 * 60 * 60);
+                    let store = match Store::open(&target).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            eprintln!("retention failed (tried again in 24 hours): {e}");
+                            continue;
+                        }
+                    };
+                    match lantern_app::retention::run(&store, &rules, &actor, false).await {
+                        Ok(r) => eprintln!(
+                            "retention: {} listing(s) erased, {} visit summary(ies) erased, {} \
+                             review(s) queued",
+                            r.listings_erased, r.visits_erased, r.reviews_queued
+                        ),
+                        Err(e) => eprintln!("retention failed (tried again in 24 hours): {e}"),
+                    }
+                    store.close().await;
+                }
+            });
+        })
+        .map(|_| ())
+}
+
+/// Serves until Ctrl-C, applying `retention` rules daily when given.
+pub async fn serve(
+    store: Store,
+    listen: SocketAddr,
+    secure: bool,
+    retention: Option<(Target, Rules)>,
+) -> anyhow::Result<u8> {
     if store.users().await?.is_empty() {
         eprintln!(
             "lantern serve: no account exists yet; nobody can sign in. Add one with `lantern org add` \
@@ -30,6 +83,9 @@ pub async fn serve(store: Store, listen: SocketAddr, secure: bool) -> anyhow::Re
     };
     let address = bound.address()?;
     println!("Lantern is serving on http://{address}/ (Ctrl-C stops it).");
+    if let Some((target, rules)) = retention {
+        spawn_daily_retention(target, rules).context("starting the daily retention")?;
+    }
     bound
         .serve(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -40,9 +96,17 @@ pub async fn serve(store: Store, listen: SocketAddr, secure: bool) -> anyhow::Re
     Ok(EXIT_OK)
 }
 
-/// `lantern serve`.
-pub async fn run_serve(store: Store, args: &ServeArgs) -> anyhow::Result<u8> {
-    serve(store, args.listen, args.secure_cookies).await
+/// `lantern serve` over the store of `target`.
+pub async fn run_serve(store: Store, target: &Target, args: &ServeArgs) -> anyhow::Result<u8> {
+    let retention = if args.no_retention {
+        None
+    } else {
+        Some((
+            target.clone(),
+            crate::retention_rules(args.retention_rules.as_deref())?,
+        ))
+    };
+    serve(store, args.listen, args.secure_cookies, retention).await
 }
 
 fn report(e: &AccountError) -> u8 {

@@ -1831,3 +1831,211 @@ async fn the_backup_drill_restores_every_row_and_the_audit_chain() {
         );
     }
 }
+
+/// Whether the SQLite store in `dir` (the database file or its write-ahead log) holds `marker`.
+fn store_file_holds(dir: &Path, marker: &str) -> bool {
+    ["lantern.sqlite3", "lantern.sqlite3-wal"]
+        .iter()
+        .any(|name| {
+            std::fs::read(dir.join(name))
+                .is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
+        })
+}
+
+/// `lantern retention run` (with `extra` arguments) on `db`: listings erased, visit summaries
+/// erased, reviews queued.
+fn retention_run(db: &TestDb, extra: &[&str]) -> (u64, u64, u64, serde_json::Value) {
+    let mut args = vec!["retention", "run"];
+    args.extend_from_slice(extra);
+    let report: serde_json::Value = serde_json::from_slice(&run_ok(db, &args).stdout).unwrap();
+    let n = |field: &str| report[field].as_u64().unwrap();
+    (
+        n("listings_erased"),
+        n("visits_erased"),
+        n("reviews_queued"),
+        report,
+    )
+}
+
+#[tokio::test]
+async fn retention_erases_aged_text_keeps_the_facts_and_leaves_no_trace_in_the_file() {
+    const MARKER: &str = "quokkamarker";
+    const NOTE: &str = "wombatnote";
+    let files = tempfile::tempdir().unwrap();
+    let old = serde_json::json!({
+        "source": "site-a",
+        "external_id": "old",
+        "captured_at": "2026-05-01T10:00:00Z",
+        "title": "Listing old",
+        "body": format!("Call 07700 900301, {MARKER} visiting B5"),
+        "contact": { "phone": "07700 900301" },
+        "location": { "postcode": "B5 6DY" },
+    })
+    .to_string();
+    let now = lantern_core::Timestamp::now().to_rfc3339();
+    let recent = capture_in("recent", "07700 900302", "B1 1BB", &now);
+    let input = write_file(
+        files.path(),
+        "c.jsonl",
+        format!("{old}\n{recent}\n").as_bytes(),
+    );
+    for db in backends("cli: retention").await {
+        let ok = |args: &[&str]| run_ok(&db, args);
+        let sqlite = db.database_url().is_none();
+        ok(&["ingest", "-q", input.to_str().unwrap()]);
+        ok(&["analyse", "--quiet"]);
+        let location = text(&ok(&["export", "locations"]).stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|l| l["label"].as_str().is_some_and(|s| s.contains("B1 1BB")))
+            .map(|l| l["location"].as_str().unwrap().to_owned())
+            .expect("the recent listing's premises");
+        let visit = |outcome: &str, at: &str, notes: &str| {
+            ok(&[
+                "visit",
+                "record",
+                "--location",
+                &location,
+                "--purpose",
+                "safeguarding",
+                "--outcome",
+                outcome,
+                "--at",
+                at,
+                "--notes",
+                notes,
+            ]);
+        };
+        visit("ENGAGED_NO_CONCERN", "2025-06-01T10:00:00Z", NOTE);
+        visit(
+            "CONCERN_INDICATORS_PRESENT",
+            "2025-06-02T10:00:00Z",
+            "follow up",
+        );
+        if sqlite {
+            let dir = db.data_dir();
+            assert!(store_file_holds(&dir, MARKER), "the advert text is stored");
+            assert!(store_file_holds(&dir, NOTE), "the visit note is stored");
+        }
+        let erasures = || {
+            text(&ok(&["audit", "query", "--operation", "erase"]).stdout)
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .collect::<Vec<_>>()
+        };
+
+        // A dry run reports and changes nothing.
+        let (listings, visits, queued, report) = retention_run(&db, &["--dry-run"]);
+        assert_eq!(
+            (listings, visits, queued),
+            (1, 1, 1),
+            "{}: {report}",
+            db.backend
+        );
+        assert!(erasures().is_empty());
+
+        let (listings, visits, queued, report) = retention_run(&db, &[]);
+        assert_eq!(
+            (listings, visits, queued),
+            (1, 1, 1),
+            "{}: {report}",
+            db.backend
+        );
+        // Exactly one erase event per record erased, naming its rule, holding no content.
+        let events = erasures();
+        let mut seen: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e["object_type"].as_str().unwrap().to_owned(),
+                    e["purpose"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "listing_text".into(),
+                    "retention:listing-text-no-concern".into()
+                ),
+                ("visit_summary".into(), "retention:visit-no-concern".into()),
+            ],
+            "{}",
+            db.backend
+        );
+        let log = text(&ok(&["audit", "query", "--limit", "1000"]).stdout);
+        assert!(!log.contains(MARKER) && !log.contains(NOTE));
+        assert!(text(&ok(&["audit", "verify"]).stdout).contains("intact"));
+        if sqlite {
+            let dir = db.data_dir();
+            assert!(
+                !store_file_holds(&dir, MARKER),
+                "erased advert text left in the file"
+            );
+            assert!(
+                !store_file_holds(&dir, NOTE),
+                "erased visit note left in the file"
+            );
+        }
+
+        // The derived facts stay: the listing keeps its phone, its text is gone from search.
+        let adverts = text(&ok(&["export", "adverts"]).stdout);
+        assert!(adverts.contains("+447700900301"), "{adverts}");
+        assert!(!adverts.contains(MARKER));
+        let clusters = text(&ok(&["export", "clusters"]).stdout);
+        assert!(!clusters.contains(MARKER), "{clusters}");
+        let visits = text(&ok(&["visit", "list", "--location", &location]).stdout);
+        assert!(!visits.contains(NOTE), "{visits}");
+        assert!(visits.contains("ENGAGED_NO_CONCERN"), "{visits}");
+
+        // The concern visit waits for a person's review.
+        let reviews: Vec<serde_json::Value> = text(&ok(&["retention", "reviews"]).stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(reviews.len(), 1, "{}: {reviews:?}", db.backend);
+        assert_eq!(reviews[0]["rule"], "visit-concern");
+
+        // Running again erases and queues nothing more.
+        let (listings, visits, queued, report) = retention_run(&db, &[]);
+        assert_eq!(
+            (listings, visits, queued),
+            (0, 0, 0),
+            "{}: {report}",
+            db.backend
+        );
+        assert_eq!(erasures().len(), 2);
+
+        // A decision needs a rationale; a kept record is not queued again before its date.
+        let id = reviews[0]["id"].to_string();
+        let refused = run(
+            &db,
+            &["retention", "decide", &id, "--erase", "--rationale", " "],
+        );
+        assert_eq!(refused.status.code(), Some(1));
+        ok(&[
+            "retention",
+            "decide",
+            &id,
+            "--keep",
+            "--until",
+            "2099-01-01",
+            "--rationale",
+            "NRM case open",
+        ]);
+        assert!(
+            text(&ok(&["retention", "reviews"]).stdout)
+                .trim()
+                .is_empty()
+        );
+        assert_eq!(retention_run(&db, &[]).2, 0, "kept: not queued again");
+
+        // A full analysis starts erased listings from the facts kept.
+        ok(&["analyse", "--full", "--quiet"]);
+        let adverts = text(&ok(&["export", "adverts"]).stdout);
+        assert!(adverts.contains("+447700900301"), "{adverts}");
+        assert!(!text(&ok(&["export", "clusters"]).stdout).contains(MARKER));
+    }
+}

@@ -138,6 +138,9 @@ pub struct AnalysisSave {
     pub links: Vec<(i64, LinkState)>,
     /// The audit event recording this analysis (a combination), written in its transaction.
     pub audit: Option<crate::audit::AuditEvent>,
+    /// Listings marked for analysis by an erasure that this analysis remade (taken off the
+    /// list).
+    pub reanalysed: Vec<i64>,
 }
 
 /// A record's identity: kind and sort keys.
@@ -197,7 +200,7 @@ pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_
      FROM analysis_runs ORDER BY id DESC LIMIT 1";
 pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
 pub(crate) const CAPTURES_BETWEEN: &str = "SELECT id, listing_id, raw_format, raw_zstd FROM captures \
-     WHERE id > $1 AND id <= $2 ORDER BY id";
+     WHERE id > $1 AND id <= $2 AND erased_at IS NULL ORDER BY id";
 pub(crate) const LISTINGS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
      l.last_seen FROM listings l ORDER BY l.source, l.external_id";
 pub(crate) const LISTINGS_WITH_LINKS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
@@ -206,6 +209,7 @@ pub(crate) const LISTINGS_WITH_LINKS: &str = "SELECT l.id, l.source, l.external_
 pub(crate) const EVIDENCE_OF: &str =
     "SELECT listing_id, evidence FROM listing_evidence WHERE listing_id IN (";
 pub(crate) const DELETE_ALL_LINKS: &str = "DELETE FROM listing_links";
+pub(crate) const UNMARK_REANALYSE: &str = "DELETE FROM listings_to_reanalyse WHERE listing_id = $1";
 pub(crate) const UPSERT_LINKS: &str =
     "INSERT INTO listing_links (listing_id, last_seen, cluster, sketch) ";
 pub(crate) const UPSERT_LINKS_TAIL: &str = " ON CONFLICT (listing_id) DO UPDATE SET \
@@ -412,6 +416,13 @@ macro_rules! analysis_store_impl {
                     written: write.len() as u64,
                     deleted: delete.len() as u64,
                 };
+                for id in &save.reanalysed {
+                    sqlx::query($crate::analysis::UNMARK_REANALYSE)
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await
+                        .context("taking a listing off the list to analyse again")?;
+                }
                 if let Some(event) = &save.audit {
                     $crate::audit::append_audit!(tx, event, $ts_in);
                 }

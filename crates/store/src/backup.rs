@@ -80,10 +80,18 @@ pub fn snapshot(path: &Path) -> Result<Snapshot> {
     for name in names {
         // Table names come from the schema, quoted as identifiers; nothing here is user input.
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let columns = conn
+            .prepare(&format!("SELECT * FROM {quoted}"))
+            .map_err(db("reading a table"))?
+            .column_count();
+        // Every column orders the rows (primary keys lead in this schema's tables).
+        let order: Vec<String> = (1..=columns).map(|i| i.to_string()).collect();
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {quoted} ORDER BY 1, 2"))
+            .prepare(&format!(
+                "SELECT * FROM {quoted} ORDER BY {}",
+                order.join(", ")
+            ))
             .map_err(db("reading a table"))?;
-        let columns = stmt.column_count();
         let mut rows = stmt.query([]).map_err(db("reading a table"))?;
         let mut count = 0_i64;
         hash.update(name.as_bytes());

@@ -15,6 +15,7 @@ pub mod migrations;
 mod model;
 pub mod plan;
 pub mod postgres;
+pub mod retention;
 mod sql;
 pub mod sqlite;
 mod sqlite_reader;
@@ -39,6 +40,10 @@ pub use model::{
     RunStatus, StoreCounts, StoredRaw,
 };
 pub use postgres::{PostgresStore, PostgresTx};
+pub use retention::{
+    AgedListing, AgedVisit, Erasure, NewReview, RetainedKind, RetentionStore, ReviewDecision,
+    ReviewRow,
+};
 pub use sqlite::{SqliteStore, SqliteTx};
 pub use visits::{LocationVisits, NewVisit, VisitRow, VisitStore};
 
@@ -178,6 +183,41 @@ impl Store {
         Ok(match target {
             Target::SqliteDir(dir) => Self::Sqlite(SqliteStore::open(dir).await?),
             Target::Postgres(url) => Self::Postgres(PostgresStore::open(url).await?),
+        })
+    }
+
+    /// Makes erasures final in the files: on SQLite, checkpoints the write-ahead log into the
+    /// database and truncates it (deleted content is already zeroed: `secure_delete` is on);
+    /// on PostgreSQL, nothing (dead rows stay in the table files until `VACUUM` reuses their
+    /// space; README.md says so).
+    pub async fn checkpoint(&self) -> Result<()> {
+        match self {
+            Self::Sqlite(s) => s.checkpoint().await,
+            Self::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// The deployment's secret `name`: the stored one, or `fresh` stored now when there is none
+    /// yet (two processes racing store one of theirs and both read it back).
+    pub async fn deployment_key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>> {
+        use crate::error::DbContext;
+        use sqlx::Row;
+        delegate!(self, s => {
+            sqlx::query(
+                "INSERT INTO deployment_keys (name, key) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(fresh)
+            .execute(&s.pool)
+            .await
+            .context("storing a deployment key")?;
+            let row = sqlx::query("SELECT key FROM deployment_keys WHERE name = $1")
+                .bind(name)
+                .fetch_one(&s.pool)
+                .await
+                .context("reading a deployment key")?;
+            Ok(row.get(0))
         })
     }
 
@@ -329,6 +369,48 @@ impl VisitStore for Store {
     }
     async fn records_version(&self) -> Result<(i64, i64)> {
         delegate!(self, s => s.records_version().await)
+    }
+}
+
+impl RetentionStore for Store {
+    async fn aged_listings(
+        &self,
+        cutoff: Timestamp,
+        analysed_through: i64,
+    ) -> Result<Vec<AgedListing>> {
+        delegate!(self, s => s.aged_listings(cutoff, analysed_through).await)
+    }
+    async fn aged_visits(&self, cutoff: Timestamp) -> Result<Vec<AgedVisit>> {
+        delegate!(self, s => s.aged_visits(cutoff).await)
+    }
+    async fn reviews(&self) -> Result<Vec<ReviewRow>> {
+        delegate!(self, s => s.reviews().await)
+    }
+    async fn retained_evidence(
+        &self,
+        f: &mut (dyn FnMut(i64, Vec<u8>) -> std::io::Result<()> + Send),
+    ) -> Result<()> {
+        delegate!(self, s => s.retained_evidence(f).await)
+    }
+    async fn listings_to_reanalyse(&self) -> Result<Vec<i64>> {
+        delegate!(self, s => s.listings_to_reanalyse().await)
+    }
+    async fn apply_retention(
+        &self,
+        at: Timestamp,
+        erasures: &[(Erasure, AuditEvent)],
+        reviews: &[NewReview],
+    ) -> Result<u64> {
+        delegate!(self, s => s.apply_retention(at, erasures, reviews).await)
+    }
+    async fn decide_review(
+        &self,
+        at: Timestamp,
+        decision: &ReviewDecision,
+        erasure: Option<&Erasure>,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        delegate!(self, s => s.decide_review(at, decision, erasure, audit).await)
     }
 }
 

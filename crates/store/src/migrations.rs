@@ -48,6 +48,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "audit",
         include_str!("../migrations/sqlite/0008_audit.sql"),
     ),
+    (
+        9,
+        "retention",
+        include_str!("../migrations/sqlite/0009_retention.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -91,6 +96,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "audit",
         include_str!("../migrations/postgres/0008_audit.sql"),
+    ),
+    (
+        9,
+        "retention",
+        include_str!("../migrations/postgres/0009_retention.sql"),
     ),
 ];
 

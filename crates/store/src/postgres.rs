@@ -21,7 +21,7 @@ use crate::{CaptureStore, IngestTx, migrations, sql};
 /// A store on a PostgreSQL server.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 /// An open write transaction on PostgreSQL.
@@ -346,6 +346,14 @@ crate::visits::visit_store_impl!(
     crate::visits::SEARCH_POSTGRES,
     crate::visits::plain_query,
     crate::visits::LOCATIONS_WITH_STATUS_POSTGRES
+);
+
+crate::retention::retention_store_impl!(
+    PostgresStore,
+    sqlx::Postgres,
+    |t: Timestamp| t.as_datetime(),
+    ts,
+    "UPDATE listing_search SET document = $2 WHERE listing_id = $1"
 );
 
 crate::audit::audit_store_impl!(

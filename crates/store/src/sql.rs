@@ -24,6 +24,7 @@ pub const COUNTS: &str = "SELECT (SELECT count(*) FROM listings), (SELECT count(
 pub const LISTING_CAPTURES: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, l.last_seen, \
      c.raw_format, c.raw_zstd \
      FROM listings l JOIN captures c ON c.listing_id = l.id \
+     WHERE c.erased_at IS NULL \
      ORDER BY l.source, l.external_id, c.id";
 
 pub const DIGEST_ROWS: &str = "SELECT l.source, l.external_id, l.first_seen, l.last_seen, c.content_hash, \

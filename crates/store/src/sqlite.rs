@@ -141,7 +141,10 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             // 32 MiB of page cache per connection: index pages of a large store stay hot.
             .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Deleted content is overwritten with zeros, so that text erased by retention (and
+            // every older copy of it) leaves the file.
+            .pragma("secure_delete", "on");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -370,6 +373,33 @@ crate::visits::visit_store_impl!(
     crate::visits::SEARCH_SQLITE,
     crate::visits::fts5_query,
     crate::visits::LOCATIONS_WITH_STATUS_SQLITE
+);
+
+impl SqliteStore {
+    /// Checkpoints the write-ahead log into the database file and truncates it.
+    pub async fn checkpoint(&self) -> Result<()> {
+        let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await
+            .context("checkpointing the write-ahead log")?;
+        let busy: i64 = row.get(0);
+        if busy != 0 {
+            return Err(StoreError::Corrupt(
+                "the write-ahead log could not be checkpointed: another connection is using the \
+                 store; run again when it is idle"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+crate::retention::retention_store_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    |t: Timestamp| t.to_storage_text(),
+    ts,
+    "UPDATE listing_search SET document = $2 WHERE rowid = $1"
 );
 
 crate::audit::audit_store_impl!(

@@ -60,7 +60,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
         .map_err(db("setting the busy timeout"))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
+         PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
     )
     .map_err(db("configuring the SQLite writer connection"))?;
     conn.set_prepared_statement_cache_capacity(16);

@@ -351,6 +351,7 @@ async fn analysis_saves_evidence_records_and_deletions() {
                 through_capture_id: through,
                 evidence_version: 1,
                 captures_read: 2,
+                reanalysed: Vec::new(),
                 replace_all_evidence: false,
                 search: evidence
                     .iter()

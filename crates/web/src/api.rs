@@ -127,8 +127,12 @@ pub async fn location(
     let Some(session) = viewer.0.as_ref() else {
         return unauthenticated();
     };
+    let pseudonyms = match state.pseudonyms().await {
+        Ok(p) => p,
+        Err(e) => return view_error(&e),
+    };
     let p = &session.principal;
-    match views::location(&state.store, p, &id).await {
+    match views::location(&state.store, p, &id, pseudonyms).await {
         Ok(page) => {
             let visits: Vec<Value> = page
                 .visits
@@ -177,7 +181,11 @@ pub async fn cluster(
     let Some(session) = viewer.0.as_ref() else {
         return unauthenticated();
     };
-    match views::cluster(&state.store, &session.principal, &id).await {
+    let pseudonyms = match state.pseudonyms().await {
+        Ok(p) => p,
+        Err(e) => return view_error(&e),
+    };
+    match views::cluster(&state.store, &session.principal, &id, pseudonyms, None).await {
         Ok(page) => Json(json!({
             "cluster": page.cluster,
             "adverts": page.adverts,
@@ -204,10 +212,15 @@ pub async fn search(
     let Some(session) = viewer.0.as_ref() else {
         return unauthenticated();
     };
+    let pseudonyms = match state.pseudonyms().await {
+        Ok(p) => p,
+        Err(e) => return view_error(&e),
+    };
     match views::search(
         &state.store,
         &session.principal,
         q.q.as_deref().unwrap_or(""),
+        pseudonyms,
     )
     .await
     {

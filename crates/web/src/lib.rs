@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: Clock,
     /// This week's new locations, parsed once per state of the store.
     pub new_locations: Arc<lantern_app::views::NewLocations>,
+    /// The deployment's pseudonyms, read (or made) on first use.
+    pub pseudonyms: Arc<tokio::sync::OnceCell<lantern_app::minimise::Pseudonyms>>,
 }
 
 impl AppState {
@@ -43,7 +45,18 @@ impl AppState {
             secure,
             clock: Arc::new(Timestamp::now),
             new_locations: Arc::default(),
+            pseudonyms: Arc::default(),
         }
+    }
+
+    /// The deployment's pseudonyms.
+    pub(crate) async fn pseudonyms(
+        &self,
+    ) -> Result<&lantern_app::minimise::Pseudonyms, lantern_app::views::ViewError> {
+        Ok(self
+            .pseudonyms
+            .get_or_try_init(|| lantern_app::minimise::Pseudonyms::of(&self.store))
+            .await?)
     }
 
     pub(crate) fn now(&self) -> Timestamp {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 pub use admin::{add_organisation, add_user, admin, disable_user, enable_user, reset_user};
 pub use audit_log::audit_log;
 pub(crate) use layout::{forbidden, not_found, refused_csrf, server_error};
-pub use locations::{cluster, location, locations, overview, plan, share};
+pub use locations::{cluster, location, locations, overview, plan, reveal_cluster, share};
 pub use search::search;
 pub use visit::{record_visit, visit_form};
 

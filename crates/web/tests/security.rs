@@ -180,6 +180,10 @@ fn valid_form(app: &TestApp, path: &str, n: usize) -> (String, Vec<(String, Stri
                 ("password", PASSWORD.into()),
             ]),
         ),
+        "/clusters/{id}/reveal" => (
+            format!("/clusters/{}/reveal", app.cluster),
+            f(&[("purpose", "safeguarding".into())]),
+        ),
         "/admin/users/{name}/disable" => ("/admin/users/partner.b/disable".into(), Vec::new()),
         "/admin/users/{name}/enable" => ("/admin/users/partner.b/enable".into(), Vec::new()),
         "/admin/users/{name}/reset" => ("/admin/users/gone/reset".into(), Vec::new()),
@@ -471,6 +475,7 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
         }
         "/locations/{id}/share"
         | "/clusters/{id}"
+        | "/clusters/{id}/reveal"
         | "/api/clusters/{id}"
         | "/search"
         | "/api/search" => analyst,
@@ -494,6 +499,7 @@ fn expected(who: Who, method: &str, path: &str, own: bool) -> u16 {
     match (method, path) {
         ("GET", "/login") => 303,                     // already signed in: sent on
         ("POST", "/admin/users/{name}/reset") => 200, // the new password, shown once
+        ("POST", "/clusters/{id}/reveal") => 200,     // the identifiers, shown in the answer
         ("GET", _) => 200,
         ("POST", "/login") => 303,
         _ => 303,
@@ -711,6 +717,10 @@ async fn hostile_capture_text_renders_as_text() {
             &app.store,
             &support::principal(&app.store, "analyst").await,
             &cluster,
+            &lantern_app::minimise::Pseudonyms::of(&app.store)
+                .await
+                .unwrap(),
+            None,
         )
         .await
         .unwrap();
@@ -1029,5 +1039,94 @@ async fn every_route_leaves_exactly_one_audit_event_of_its_kind() {
             app.store.verify_audit().await.unwrap(),
             Verification::Intact { .. }
         ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identifiers_are_pseudonyms_until_revealed_for_a_purpose_and_the_reveal_is_logged() {
+    use lantern_store::{Operation, RecordKind, VisitStore};
+    for app in apps("web minimisation").await {
+        let records = app
+            .store
+            .cluster_records(&app.cluster, &[RecordKind::Cluster])
+            .await
+            .unwrap();
+        let cluster: serde_json::Value = serde_json::from_str(&records[0].1).unwrap();
+        let phone = cluster["phones"][0].as_str().unwrap().to_owned();
+        let national = format!("0{}", &phone[3..]);
+        let pseudonym = lantern_app::minimise::Pseudonyms::of(&app.store)
+            .await
+            .unwrap()
+            .of_identifier("phone", &phone);
+        let analyst = app.signed_in("analyst").await;
+        // Every intelligence page and the API show the pseudonym, never the number.
+        for path in [
+            format!("/clusters/{}", app.cluster),
+            format!("/api/clusters/{}", app.cluster),
+        ] {
+            let body = app.text(&analyst, &path).await;
+            assert!(!body.contains(&phone[3..]), "{path} shows {phone}");
+            assert!(body.contains(&pseudonym), "{path} lacks {pseudonym}");
+        }
+        // A search by the number finds its listings, shown with the pseudonym (the number
+        // itself appears only as what was searched for).
+        for path in [
+            format!("/search?q={}", &phone[1..]),
+            format!("/api/search?q={}", &phone[1..]),
+        ] {
+            let body = app.text(&analyst, &path).await;
+            assert!(body.contains(&pseudonym), "{path} lacks {pseudonym}");
+            assert!(!body.contains(&phone), "{path} shows {phone} in full");
+        }
+        let reveals = |events: Vec<lantern_store::StoredAuditEvent>| {
+            events
+                .into_iter()
+                .filter(|e| e.event.object_type.as_deref() == Some("cluster_identifiers"))
+                .map(|e| (e.event.operation, e.event.purpose, e.event.actor))
+                .collect::<Vec<_>>()
+        };
+        assert!(reveals(audit_log(&app).await).is_empty());
+        // Revealing needs a purpose from the list.
+        let reveal = |client: reqwest::Client, purpose: &'static str| {
+            let app = &app;
+            async move {
+                let token = app.csrf(&client).await;
+                client
+                    .post(app.url(&format!("/clusters/{}/reveal", app.cluster)))
+                    .form(&[("purpose", purpose), ("csrf", token.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let res = reveal(analyst.clone(), "curiosity").await;
+        assert_eq!(res.status(), 422);
+        assert!(reveals(audit_log(&app).await).is_empty());
+        let res = reveal(analyst.clone(), "safeguarding").await;
+        assert_eq!(res.status(), 200);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(&phone) || body.contains(&national),
+            "revealed"
+        );
+        assert!(body.contains("This reading is in the audit log"));
+        assert_eq!(
+            reveals(audit_log(&app).await),
+            [(
+                Operation::Consult,
+                Some("safeguarding".to_owned()),
+                "analyst".to_owned()
+            )],
+            "{}",
+            app.backend
+        );
+        // Roles without the permission are refused, and see no number.
+        for user in ["outreach.b", "opcc", "auditor"] {
+            let client = app.signed_in(user).await;
+            let res = reveal(client, "safeguarding").await;
+            assert_eq!(res.status(), 403, "{user}");
+            assert!(!res.text().await.unwrap().contains(&phone[3..]));
+        }
+        assert_eq!(reveals(audit_log(&app).await).len(), 1);
     }
 }

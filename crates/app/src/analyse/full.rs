@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use lantern_analysis::{ListingEvidence, ListingInput, Sketch};
-use lantern_store::{AnalysisStore, RecordKind, Store};
+use lantern_store::{AnalysisStore, RecordKind, RetentionStore, Store};
 
 use super::{
-    AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, encode, keyed_records,
-    link_beside, link_state, stored,
+    AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, decode, encode,
+    keyed_records, link_beside, link_state, stored,
 };
 use lantern_core::export::LocationStatus;
 
@@ -19,16 +19,40 @@ pub(super) async fn plan(
     context: &Context,
     mut delta: HashMap<i64, ListingEvidence>,
 ) -> Result<Plan, AnalyseError> {
-    let (rows, load_seconds) = all_listings(store, false).await?;
+    let (rows, mut load_seconds) = all_listings(store, false).await?;
+    // Erased captures are not extracted again: their listings start from the evidence kept
+    // when their text was erased.
+    let mark = std::time::Instant::now();
+    let mut retained: HashMap<i64, Vec<u8>> = HashMap::new();
+    store
+        .retained_evidence(&mut |id, blob| {
+            retained.insert(id, blob);
+            Ok(())
+        })
+        .await?;
+    let reanalysed = store.listings_to_reanalyse().await?;
+    load_seconds += mark.elapsed().as_secs_f64();
 
     let mut plan = Plan {
         listings: rows.len() as u64,
         load_seconds,
+        reanalysed,
         ..Plan::default()
     };
     let mut evidence: Vec<ListingEvidence> = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut e = delta.remove(&row.listing_id).unwrap_or_default();
+        let mut e = match retained.remove(&row.listing_id) {
+            Some(blob) => decode(&blob).map_err(|reason| {
+                AnalyseError::Corrupt(format!(
+                    "the evidence kept for the erased captures of ({}, {}) is unreadable: {reason}",
+                    row.source, row.external_id
+                ))
+            })?,
+            None => ListingEvidence::default(),
+        };
+        if let Some(d) = delta.remove(&row.listing_id) {
+            e.merge(d);
+        }
         plan.evidence.push((row.listing_id, encode(&e)));
         plan.search.push((row.listing_id, e.search_document()));
         // Nothing downstream reads stated ages yet.

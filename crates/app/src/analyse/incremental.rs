@@ -18,7 +18,9 @@ use std::time::Instant;
 use lantern_analysis::{ListingEvidence, ListingInput, Sketch, location_key};
 use lantern_core::Timestamp;
 use lantern_core::export::{LocationKind, LocationRecord, LocationStatus};
-use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, Store, StoreError};
+use lantern_store::{
+    AnalysisStore, ListingRow, RecordKey, RecordKind, RetentionStore, Store, StoreError,
+};
 use serde::Deserialize;
 
 use super::{
@@ -56,27 +58,33 @@ pub(super) async fn plan(
 ) -> Result<Plan, AnalyseError> {
     let (rows, mut load_seconds) = all_listings(store, true).await?;
     let mark = Instant::now();
-    let changed_ids: Vec<i64> = delta.keys().copied().collect();
+    // Listings whose text an erasure removed: remade from their stored evidence.
+    let reanalyse: HashSet<i64> = store.listings_to_reanalyse().await?.into_iter().collect();
+    let changed_ids: Vec<i64> = delta.keys().chain(&reanalyse).copied().collect();
     let mut blobs = read_evidence(store, &changed_ids).await?;
     load_seconds += mark.elapsed().as_secs_f64();
 
     // New captures folded into each listing's stored evidence.
     let mut plan = Plan {
         listings: rows.len() as u64,
+        reanalysed: reanalyse.iter().copied().collect(),
         ..Plan::default()
     };
     let mut fresh: HashMap<usize, ListingEvidence> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
-        let Some(d) = delta.remove(&row.listing_id) else {
+        let d = delta.remove(&row.listing_id);
+        if d.is_none() && !reanalyse.contains(&row.listing_id) {
             continue;
-        };
+        }
         let mut e = match blobs.remove(&row.listing_id) {
             Some(blob) => decode(&blob).map_err(|reason| unreadable(row, "evidence", &reason))?,
             None => ListingEvidence::default(),
         };
-        e.merge(d);
-        plan.evidence.push((row.listing_id, encode(&e)));
-        plan.search.push((row.listing_id, e.search_document()));
+        if let Some(d) = d {
+            e.merge(d);
+            plan.evidence.push((row.listing_id, encode(&e)));
+            plan.search.push((row.listing_id, e.search_document()));
+        }
         e.ages = Default::default();
         fresh.insert(i, e);
     }

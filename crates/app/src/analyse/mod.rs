@@ -165,6 +165,8 @@ pub(crate) struct Plan {
     evidence: Vec<(i64, Vec<u8>)>,
     search: Vec<(i64, String)>,
     links: Vec<(i64, LinkState)>,
+    /// Listings an erasure marked for analysis, remade by this one.
+    reanalysed: Vec<i64>,
     write: Vec<StoredRecord>,
     delete: Vec<RecordKey>,
     listings: u64,
@@ -263,6 +265,7 @@ pub async fn analyse(
             search: plan.search,
             replace_all_links: full,
             links: plan.links,
+            reanalysed: plan.reanalysed,
             audit: Some(
                 crate::audit::by_operator(
                     lantern_store::Operation::Combine,
@@ -450,7 +453,8 @@ thread_local! {
 /// The largest evidence a listing may store once decompressed.
 const MAX_EVIDENCE: usize = 16 << 20;
 
-fn encode(e: &ListingEvidence) -> Vec<u8> {
+/// A listing's evidence as stored: JSON, zstd-compressed.
+pub(crate) fn encode(e: &ListingEvidence) -> Vec<u8> {
     let json = serde_json::to_vec(e).unwrap_or_default();
     let compressed = COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -465,7 +469,8 @@ fn encode(e: &ListingEvidence) -> Vec<u8> {
     compressed.unwrap_or(json)
 }
 
-fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
+/// A listing's stored evidence read back.
+pub(crate) fn decode(blob: &[u8]) -> Result<ListingEvidence, String> {
     let json = lantern_ingest::decompress_bounded(blob, MAX_EVIDENCE).map_err(|e| e.to_string())?;
     serde_json::from_slice(&json).map_err(|e| e.to_string())
 }

@@ -3,8 +3,10 @@
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use lantern_access::Permission;
+use lantern_app::auth::Session;
+use lantern_app::minimise::Purpose;
 use lantern_app::plan::PlanRequest;
-use lantern_app::views::{self, Count, LocationFilter};
+use lantern_app::views::{self, Count, LocationFilter, ViewError};
 use lantern_app::visit::{outcome_label, referral_label};
 use lantern_core::Timestamp;
 use lantern_core::export::{LocationKind, LocationRecord, LocationStatus, RiskBand};
@@ -189,7 +191,11 @@ pub async fn location(
         return to_login();
     };
     let p = &session.principal;
-    let pageview = match views::location(&state.store, p, &id).await {
+    let pseudonyms = match state.pseudonyms().await {
+        Ok(p) => p,
+        Err(e) => return view_error(session, &e),
+    };
+    let pageview = match views::location(&state.store, p, &id, pseudonyms).await {
         Ok(v) => v,
         Err(e) => return view_error(session, &e),
     };
@@ -324,7 +330,7 @@ pub async fn share(
     }
 }
 
-/// A cluster: its listings, shared template, identifiers, movement and places.
+/// A cluster: its listings, shared template, identifiers (as pseudonyms), movement and places.
 pub async fn cluster(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
@@ -333,7 +339,50 @@ pub async fn cluster(
     let Some(session) = signed_in(&viewer) else {
         return to_login();
     };
-    let view = match views::cluster(&state.store, &session.principal, &id).await {
+    cluster_page(&state, session, &id, None).await
+}
+
+/// The reveal form's field.
+#[derive(Deserialize)]
+pub struct RevealForm {
+    purpose: String,
+}
+
+/// A cluster with its phone numbers and e-mails in full, for a declared purpose (logged).
+pub async fn reveal_cluster(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Response {
+    let Some(session) = signed_in(&viewer) else {
+        return to_login();
+    };
+    let Some(purpose) = Purpose::parse(&form.purpose) else {
+        return view_error(
+            session,
+            &ViewError::Invalid {
+                field: "purpose",
+                reason: "choose why you need the identifiers".into(),
+            },
+        );
+    };
+    cluster_page(&state, session, &id, Some(purpose)).await
+}
+
+/// The cluster page, identifiers revealed for `reveal`'s purpose or as pseudonyms.
+async fn cluster_page(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    reveal: Option<Purpose>,
+) -> Response {
+    let pseudonyms = match state.pseudonyms().await {
+        Ok(p) => p,
+        Err(e) => return view_error(session, &e),
+    };
+    let view = match views::cluster(&state.store, &session.principal, id, pseudonyms, reveal).await
+    {
         Ok(v) => v,
         Err(e) => return view_error(session, &e),
     };
@@ -368,6 +417,22 @@ pub async fn cluster(
             h2 { "Identifiers" }
             @if c.phones.is_empty() { p.muted { "No phone number." } }
             ul { @for ph in &c.phones { li { code { (ph) } } } }
+            @if let Some(purpose) = reveal {
+                p.notice { "Shown in full for: " (purpose.label()) ". This reading is in the audit log." }
+            } @else {
+                p.muted { "Phone numbers and e-mails are shown as pseudonyms: the same number has the same pseudonym on every page." }
+                @if session.principal.can(Permission::RevealIdentifiers) {
+                    form.reveal method="post" action=(format!("/clusters/{}/reveal", c.cluster)) {
+                        (csrf(session))
+                        label for="purpose" { "Why do you need them in full?" }
+                        select #purpose name="purpose" required {
+                            option value="" { "Choose a purpose" }
+                            @for p in Purpose::ALL { option value=(p.code()) { (p.label()) } }
+                        }
+                        button type="submit" { "Show in full (logged)" }
+                    }
+                }
+            }
         }
         section {
             h2 { "Movement" }

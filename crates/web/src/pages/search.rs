@@ -31,7 +31,11 @@ pub async fn search(
     let results = if query.trim().is_empty() {
         None
     } else {
-        match views::search(&state.store, &session.principal, &query).await {
+        let pseudonyms = match state.pseudonyms().await {
+            Ok(p) => p,
+            Err(e) => return view_error(session, &e),
+        };
+        match views::search(&state.store, &session.principal, &query, pseudonyms).await {
             Ok(r) => Some(r),
             Err(e) => return view_error(session, &e),
         }

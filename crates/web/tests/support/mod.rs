@@ -239,6 +239,7 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
         store: store.clone(),
         secure: false,
         new_locations: Arc::default(),
+        pseudonyms: Arc::default(),
         clock: Arc::new(move || {
             Timestamp::now()
                 .plus_seconds(clock_offset.load(Ordering::SeqCst))
