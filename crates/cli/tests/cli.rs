@@ -2025,6 +2025,16 @@ async fn retention_erases_aged_text_keeps_the_facts_and_leaves_no_trace_in_the_f
             "--rationale",
             "NRM case open",
         ]);
+        // The decision is one alteration of the review, its rationale not in the log.
+        let alters: Vec<serde_json::Value> =
+            text(&ok(&["audit", "query", "--operation", "alter"]).stdout)
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .filter(|e: &serde_json::Value| e["object_type"] == "retention_review")
+                .collect();
+        assert_eq!(alters.len(), 1, "{}: {alters:?}", db.backend);
+        assert_eq!(alters[0]["object_id"].as_str(), Some(id.as_str()));
+        assert!(!alters[0].to_string().contains("NRM case open"));
         assert!(
             text(&ok(&["retention", "reviews"]).stdout)
                 .trim()

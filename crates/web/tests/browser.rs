@@ -267,6 +267,33 @@ async fn a_week_of_work_in_the_browser() {
         assert!(body.contains("<script>alert"), "shown as text");
         assert!(c.get_alert_text().await.is_err(), "no dialog opened");
         shot(&c, &format!("{backend}-6-hostile-cluster")).await;
+        // Identifiers are pseudonyms until the analyst gives a purpose to see them in full.
+        assert!(body.contains("tel-"), "a pseudonym is shown");
+        c.find(Locator::Css("form.reveal select[name=purpose]"))
+            .await
+            .unwrap()
+            .select_by_value("safeguarding")
+            .await
+            .unwrap();
+        c.find(Locator::Css("form.reveal button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_path(&c, |p| p.ends_with("/reveal")).await;
+        let revealed = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            revealed.contains("Shown in full for: Safeguarding visit") && revealed.contains("+44"),
+            "{backend}: {revealed}"
+        );
+        shot(&c, &format!("{backend}-6b-identifiers-revealed")).await;
 
         // Sign out.
         c.find(Locator::Css("header form button"))
