@@ -53,6 +53,11 @@ async fn shot(c: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// Clicks the element `at` finds on the current page.
+async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
 /// Fills the sign-in form on the current page as `user` (with the test password) and sends it.
 async fn submit_login(c: &Client, user: &str) {
     for (field, value) in [("username", user), ("password", PASSWORD)] {
@@ -63,12 +68,7 @@ async fn submit_login(c: &Client, user: &str) {
             .await
             .unwrap();
     }
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("button[type=submit]")).await;
 }
 
 /// Waits (up to 10 s) until the page's path satisfies `want`; the path.
@@ -172,12 +172,7 @@ async fn a_week_of_work_in_the_browser() {
         shot(&c, &format!("{backend}-2-new-locations")).await;
 
         // Open the first location.
-        c.find(Locator::Css("table.list tbody tr td a"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("table.list tbody tr td a")).await;
         let path = wait_for_path(&c, |p| p.starts_with("/locations/loc-")).await;
         let main = c
             .find(Locator::Css("main"))
@@ -197,31 +192,20 @@ async fn a_week_of_work_in_the_browser() {
 
         // Record a visit on a phone-sized screen.
         c.set_window_size(390, 844).await.unwrap();
-        c.find(Locator::LinkText("Record a visit"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::LinkText("Record a visit")).await;
         wait_for_path(&c, |p| p.ends_with("/visit")).await;
         let outcome = c.find(Locator::Css("select[name=outcome]")).await.unwrap();
         outcome
             .select_by_value("ENGAGED_SUPPORT_ACCEPTED")
             .await
             .unwrap();
-        c.find(Locator::Css("input[name=referral][value=SUPPORT_SERVICE]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &c,
+            Locator::Css("input[name=referral][value=SUPPORT_SERVICE]"),
+        )
+        .await;
         shot(&c, &format!("{backend}-4-visit-form-phone")).await;
-        c.find(Locator::Css("form.visit button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("form.visit button[type=submit]")).await;
         wait_for_path(&c, |p| p == path).await;
         let visits = c
             .find(Locator::Css("main"))
@@ -275,12 +259,7 @@ async fn a_week_of_work_in_the_browser() {
             .select_by_value("safeguarding")
             .await
             .unwrap();
-        c.find(Locator::Css("form.reveal button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("form.reveal button[type=submit]")).await;
         wait_for_path(&c, |p| p.ends_with("/reveal")).await;
         let revealed = c
             .find(Locator::Css("main"))
@@ -296,12 +275,7 @@ async fn a_week_of_work_in_the_browser() {
         shot(&c, &format!("{backend}-6b-identifiers-revealed")).await;
 
         // Sign out.
-        c.find(Locator::Css("header form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("header form button")).await;
         wait_for_path(&c, |p| p.starts_with("/login")).await;
         c.goto(&app.url("/locations")).await.unwrap();
         assert!(
