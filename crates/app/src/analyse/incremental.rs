@@ -18,14 +18,13 @@ use std::time::Instant;
 use lantern_analysis::{ListingEvidence, ListingInput, Sketch, location_key};
 use lantern_core::Timestamp;
 use lantern_core::export::{LocationKind, LocationRecord, LocationStatus};
-use lantern_store::{
-    AnalysisStore, ListingRow, RecordKey, RecordKind, RetentionStore, Store, StoreError,
-};
+use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, RetentionStore, Store};
 use serde::Deserialize;
 
 use super::{
     AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, decode, encode,
-    keyed_records, link_beside, link_state, on_every_core, stored, to_json, visited_status,
+    keyed_records, link_beside, link_state, on_every_core, read_evidence, stored, to_json,
+    visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -289,18 +288,6 @@ fn sketches_of(
         |&i| one(i),
         || AnalyseError::Corrupt("a sketch thread panicked".into()),
     )
-}
-
-/// The stored evidence of `ids`, by listing id.
-async fn read_evidence(store: &Store, ids: &[i64]) -> Result<HashMap<i64, Vec<u8>>, StoreError> {
-    let mut blobs = HashMap::with_capacity(ids.len());
-    store
-        .evidence_of(ids, &mut |id, blob| {
-            blobs.insert(id, blob);
-            Ok(())
-        })
-        .await?;
-    Ok(blobs)
 }
 
 /// Every stored location record, with the status and short-lived flag it should now have.

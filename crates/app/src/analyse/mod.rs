@@ -314,6 +314,21 @@ async fn all_listings(
     Ok((rows, mark.elapsed().as_secs_f64()))
 }
 
+/// The stored evidence of `ids`, by listing id.
+pub(crate) async fn read_evidence(
+    store: &Store,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<u8>>, StoreError> {
+    let mut blobs = HashMap::with_capacity(ids.len());
+    store
+        .evidence_of(ids, &mut |id, blob| {
+            blobs.insert(id, blob);
+            Ok(())
+        })
+        .await?;
+    Ok(blobs)
+}
+
 /// Clusters, and clusters of two or more listings, in a linking.
 fn cluster_counts(clusters: &Clusters) -> (u64, u64) {
     (

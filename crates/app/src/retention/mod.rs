@@ -310,13 +310,7 @@ pub async fn run(
     // Listings' erasures need their evidence, read and rewritten a chunk at a time.
     for chunk in erase_listings.chunks(ERASURES_PER_TRANSACTION) {
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut blobs: HashMap<i64, Vec<u8>> = HashMap::with_capacity(ids.len());
-        store
-            .evidence_of(&ids, &mut |id, blob| {
-                blobs.insert(id, blob);
-                Ok(())
-            })
-            .await?;
+        let blobs = crate::analyse::read_evidence(store, &ids).await?;
         let mut part = Vec::with_capacity(chunk.len());
         for (id, rule) in chunk {
             let blob = blobs.get(id).ok_or_else(|| {
@@ -408,19 +402,15 @@ pub async fn decide(
                     visit_id: review.record_id,
                 },
                 RetainedKind::ListingText => {
-                    let mut blob = None;
-                    store
-                        .evidence_of(&[review.record_id], &mut |_, b| {
-                            blob = Some(b);
-                            Ok(())
-                        })
-                        .await?;
-                    let blob = blob.ok_or_else(|| {
-                        RetentionError::Corrupt(format!(
-                            "listing {} has no stored evidence",
-                            review.record_id
-                        ))
-                    })?;
+                    let blob = crate::analyse::read_evidence(store, &[review.record_id])
+                        .await?
+                        .remove(&review.record_id)
+                        .ok_or_else(|| {
+                            RetentionError::Corrupt(format!(
+                                "listing {} has no stored evidence",
+                                review.record_id
+                            ))
+                        })?;
                     listing_erasure(review.record_id, &blob)?
                 }
             };
