@@ -7,6 +7,7 @@
 //! Times come from the data (the latest capture), never from the clock.
 
 pub mod area;
+mod batches;
 pub mod evidence;
 mod locations;
 pub mod risk;
@@ -14,6 +15,7 @@ mod sketch;
 pub mod text;
 
 pub use area::{Area, PlaceDistricts, area_of_capture};
+pub use batches::record_batches;
 pub use evidence::{AreaSeen, CaptureId, EVIDENCE_VERSION, IndicatorSeen, ListingEvidence};
 pub use locations::{LocationSettings, is_new_since, location_key, premises_key};
 pub use risk::{Assessment, RiskConfigError, RiskModel};

@@ -172,10 +172,18 @@ pub struct Clusters {
     pub summary: HashMap<String, (usize, Vec<LinkKind>)>,
 }
 
-struct UnionFind(Vec<usize>);
+/// Disjoint sets over `0..n` (path halving; a set's root is its smallest member).
+#[derive(Debug, Clone)]
+pub struct UnionFind(Vec<usize>);
 
 impl UnionFind {
-    fn find(&mut self, mut i: usize) -> usize {
+    /// `n` sets of one member each.
+    pub fn new(n: usize) -> Self {
+        Self((0..n).collect())
+    }
+
+    /// The root of `i`'s set: its smallest member.
+    pub fn find(&mut self, mut i: usize) -> usize {
         while self.0[i] != i {
             self.0[i] = self.0[self.0[i]];
             i = self.0[i];
@@ -183,7 +191,8 @@ impl UnionFind {
         i
     }
 
-    fn union(&mut self, a: usize, b: usize) -> bool {
+    /// Joins the sets of `a` and `b`; whether they were apart.
+    pub fn union(&mut self, a: usize, b: usize) -> bool {
         let (a, b) = (self.find(a), self.find(b));
         if a != b {
             self.0[a.max(b)] = a.min(b);
@@ -200,7 +209,7 @@ fn phash_bits(hash: &str) -> Option<u64> {
 /// Groups listings into clusters.
 pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
     let n = listings.len();
-    let mut uf = UnionFind((0..n).collect());
+    let mut uf = UnionFind::new(n);
     // Which kinds of evidence joined each cluster: (a listing of it, kind), one per identifier
     // shared, image pair or text pair that links (whatever order they were met in).
     let mut joined: Vec<(usize, LinkKind)> = Vec::new();

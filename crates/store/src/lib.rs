@@ -30,8 +30,8 @@ pub use accounts::{
     AccountStore, LocationShare, NewSession, NewUser, OrganisationRow, SessionRow, UserRow,
 };
 pub use analysis::{
-    AnalysisRun, AnalysisSave, AnalysisStore, CaptureRow, LinkState, ListingRow, RecordKey,
-    RecordKind, SaveOutcome, StoredRecord,
+    AnalysisRun, AnalysisSave, AnalysisStore, CaptureOrder, CaptureRow, LinkState, ListingRow,
+    RecordKey, RecordKind, SaveOutcome, StoredRecord,
 };
 pub use audit::{AuditEvent, AuditFilter, AuditStore, Operation, StoredAuditEvent, Verification};
 pub use error::{Result, StoreError};
@@ -288,9 +288,10 @@ impl AnalysisStore for Store {
         &self,
         after: i64,
         through: i64,
+        order: CaptureOrder,
         f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        delegate!(self, s => s.captures_between(after, through, f).await)
+        delegate!(self, s => s.captures_between(after, through, order, f).await)
     }
     async fn listings(
         &self,

@@ -371,9 +371,10 @@ impl PostgresStore {
         &self,
         after: i64,
         through: i64,
+        order: crate::analysis::CaptureOrder,
         f: &mut dyn FnMut(crate::analysis::CaptureRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        let mut rows = sqlx::query(crate::analysis::CAPTURES_BETWEEN)
+        let mut rows = sqlx::query(order.sql())
             .bind(after)
             .bind(through)
             .fetch(&self.pool);

@@ -420,9 +420,10 @@ impl SqliteStore {
         &self,
         after: i64,
         through: i64,
+        order: crate::analysis::CaptureOrder,
         f: &mut dyn FnMut(crate::analysis::CaptureRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        crate::sqlite_reader::captures_between(&self.path, after, through, f)
+        crate::sqlite_reader::captures_between(&self.path, after, through, order, f)
     }
 
     pub(crate) async fn bulk_listings(

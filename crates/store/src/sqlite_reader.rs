@@ -39,18 +39,17 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Every capture with `after < id <= through`, in id order.
+/// Every capture with `after < id <= through` whose text is not erased, in `order`.
 pub(crate) fn captures_between(
     path: &Path,
     after: i64,
     through: i64,
+    order: crate::analysis::CaptureOrder,
     f: &mut dyn FnMut(CaptureRow) -> std::io::Result<()>,
 ) -> Result<()> {
     blocking(|| {
         let conn = open(path)?;
-        let mut stmt = conn
-            .prepare(crate::analysis::CAPTURES_BETWEEN)
-            .map_err(db("reading captures"))?;
+        let mut stmt = conn.prepare(order.sql()).map_err(db("reading captures"))?;
         let mut rows = stmt
             .query(params![after, through])
             .map_err(db("reading captures"))?;

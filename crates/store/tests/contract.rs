@@ -2,7 +2,8 @@
 //! `LANTERN_TEST_PG_URL` is set (each test in a database of its own, created and dropped).
 
 use lantern_store::{
-    CaptureStore, IngestTx, NewRun, RunCounts, RunId, RunMode, RunStatus, Store, VisitStore,
+    CaptureOrder, CaptureStore, IngestTx, NewRun, RunCounts, RunId, RunMode, RunStatus, Store,
+    VisitStore,
 };
 use lantern_testkit::backends;
 use lantern_testkit::fixtures::capture;
@@ -332,16 +333,26 @@ async fn analysis_saves_evidence_records_and_deletions() {
         )
         .await;
         let through = store.max_capture_id().await.unwrap();
-        let mut captures = Vec::new();
-        store
-            .captures_between(0, through, &mut |c| {
-                captures.push((c.capture_id, c.listing_id));
-                Ok(())
-            })
-            .await
-            .unwrap();
+        let read = |order| {
+            let store = &store;
+            async move {
+                let mut captures = Vec::new();
+                store
+                    .captures_between(0, through, order, &mut |c| {
+                        captures.push((c.capture_id, c.listing_id));
+                        Ok(())
+                    })
+                    .await
+                    .unwrap();
+                captures
+            }
+        };
+        let captures = read(CaptureOrder::Stored).await;
         assert_eq!(captures.len(), 2, "{}", db.backend);
         assert!(captures[0].0 < captures[1].0, "in id order");
+        let by_listing = read(CaptureOrder::ByListing).await;
+        assert_eq!(by_listing.len(), 2, "{}", db.backend);
+        assert!(by_listing[0].1 < by_listing[1].1, "in listing order");
         let save = |evidence: Vec<(i64, Vec<u8>)>,
                     write: Vec<lantern_store::StoredRecord>,
                     delete: Vec<lantern_store::RecordKey>| {

@@ -19,8 +19,8 @@ use lantern_core::export::LocationStatus;
 use lantern_extract::Extractor;
 use lantern_link::Clusters;
 use lantern_store::{
-    AnalysisSave, AnalysisStore, CaptureRow, LinkState, ListingRow, RecordKey, RecordKind, Store,
-    StoreError, StoredRecord, VisitStore,
+    AnalysisSave, AnalysisStore, CaptureOrder, CaptureRow, LinkState, ListingRow, RecordKey,
+    RecordKind, Store, StoreError, StoredRecord, VisitStore,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -199,35 +199,6 @@ pub async fn analyse(
     };
     let through = store.max_capture_id().await?;
 
-    progress.stage(
-        "extracting new captures",
-        Some((through - after).max(0) as u64),
-    );
-    let mut delta: HashMap<i64, ListingEvidence> = HashMap::new();
-    let mut pending: Vec<CaptureRow> = Vec::with_capacity(CHUNK);
-    let mut captures_read = 0_u64;
-    store
-        .captures_between(after, through, &mut |row| {
-            pending.push(row);
-            if pending.len() >= CHUNK {
-                captures_read += pending.len() as u64;
-                progress.advanced(pending.len() as u64);
-                fold(&extractor, &std::mem::take(&mut pending), &mut delta)
-                    .map_err(io::Error::other)?;
-            }
-            Ok(())
-        })
-        .await?;
-    captures_read += pending.len() as u64;
-    progress.advanced(pending.len() as u64);
-    fold(&extractor, &pending, &mut delta).map_err(AnalyseError::Corrupt)?;
-
-    let mut stages = StageSeconds {
-        extract: started.elapsed().as_secs_f64(),
-        ..StageSeconds::default()
-    };
-    let mark = Instant::now();
-    progress.stage("linking", None);
     let context = Context {
         places: PlaceDistricts::new(extractor.gazetteer()),
         model: crate::calibrate::load_model(options.risk_model.as_deref())
@@ -240,13 +211,30 @@ pub async fn analyse(
             .map(|v| (v.location_id, v.closed))
             .collect(),
     };
-    let plan = if full {
-        full::plan(store, &context, delta).await?
+    progress.stage(
+        "extracting new captures",
+        Some((through - after).max(0) as u64),
+    );
+    let mut stages = StageSeconds::default();
+    let (plan, captures_read) = if full {
+        full::plan(store, &context, &extractor, through, progress, &mut stages).await?
     } else {
-        incremental::plan(store, &context, delta).await?
+        let mut delta: HashMap<i64, ListingEvidence> = HashMap::new();
+        let captures_read = extract_between(
+            store,
+            (after, through, CaptureOrder::Stored),
+            progress,
+            &mut |chunk| fold(&extractor, &chunk, &mut delta),
+        )
+        .await?;
+        stages.extract = started.elapsed().as_secs_f64();
+        progress.stage("linking", None);
+        let mark = Instant::now();
+        let plan = incremental::plan(store, &context, delta).await?;
+        stages.analyse = mark.elapsed().as_secs_f64() - plan.load_seconds;
+        (plan, captures_read)
     };
     stages.load = plan.load_seconds;
-    stages.analyse = mark.elapsed().as_secs_f64() - plan.load_seconds;
 
     let mark = Instant::now();
     progress.stage("saving", None);
@@ -295,6 +283,41 @@ pub async fn analyse(
         seconds: started.elapsed().as_secs_f64(),
         stage_seconds: stages,
     })
+}
+
+/// Reads the captures of `range` (`after < id <= through`, in that order) in chunks, calling
+/// `take` with each; returns how many were read.
+async fn extract_between(
+    store: &Store,
+    (after, through, order): (i64, i64, CaptureOrder),
+    progress: &dyn AnalyseProgress,
+    take: &mut dyn FnMut(Vec<CaptureRow>) -> Result<(), String>,
+) -> Result<u64, AnalyseError> {
+    let mut pending: Vec<CaptureRow> = Vec::with_capacity(CHUNK);
+    let mut captures_read = 0_u64;
+    let mut failed: Option<String> = None;
+    let outcome = store
+        .captures_between(after, through, order, &mut |row| {
+            pending.push(row);
+            if pending.len() >= CHUNK {
+                captures_read += pending.len() as u64;
+                progress.advanced(pending.len() as u64);
+                take(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK))).map_err(|m| {
+                    failed = Some(m.clone());
+                    io::Error::other(m)
+                })?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Some(message) = failed {
+        return Err(AnalyseError::Corrupt(message));
+    }
+    outcome?;
+    captures_read += pending.len() as u64;
+    progress.advanced(pending.len() as u64);
+    take(pending).map_err(AnalyseError::Corrupt)?;
+    Ok(captures_read)
 }
 
 /// Every listing in store order (with its link state when `with_links`), and the seconds the
@@ -402,13 +425,12 @@ fn visited_status(visits: &HashMap<String, bool>, location: &str) -> Option<Loca
     })
 }
 
-/// Extracts a chunk of captures on every core and folds each into its listing's delta.
-fn fold(
+/// Each capture of a chunk's evidence with its listing id, in order, extracted on every core.
+fn extract_chunk(
     extractor: &Extractor<'_>,
     rows: &[CaptureRow],
-    delta: &mut HashMap<i64, ListingEvidence>,
-) -> Result<(), String> {
-    let extracted = on_every_core(
+) -> Result<Vec<(i64, ListingEvidence)>, String> {
+    on_every_core(
         rows,
         |row| {
             let capture = lantern_ingest::decode_stored(&row.raw.format, &row.raw.zstd)
@@ -425,8 +447,16 @@ fn fold(
             ))
         },
         || "an extraction thread panicked".to_owned(),
-    )?;
-    for (listing, e) in extracted {
+    )
+}
+
+/// Extracts a chunk of captures on every core and folds each into its listing's delta.
+fn fold(
+    extractor: &Extractor<'_>,
+    rows: &[CaptureRow],
+    delta: &mut HashMap<i64, ListingEvidence>,
+) -> Result<(), String> {
+    for (listing, e) in extract_chunk(extractor, rows)? {
         delta.entry(listing).or_default().merge(e);
     }
     Ok(())
