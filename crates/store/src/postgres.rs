@@ -335,7 +335,8 @@ crate::analysis::analysis_store_impl!(
     |t: Timestamp| t.as_datetime(),
     ts,
     crate::analysis::DELETE_SEARCH_POSTGRES,
-    crate::analysis::INSERT_SEARCH_POSTGRES
+    crate::analysis::INSERT_SEARCH_POSTGRES,
+    &[]
 );
 
 crate::visits::visit_store_impl!(

@@ -362,7 +362,8 @@ crate::analysis::analysis_store_impl!(
     |t: Timestamp| t.to_storage_text(),
     ts,
     crate::analysis::DELETE_SEARCH_SQLITE,
-    crate::analysis::INSERT_SEARCH_SQLITE
+    crate::analysis::INSERT_SEARCH_SQLITE,
+    crate::analysis::RECORD_INDEXES_SQLITE
 );
 
 crate::visits::visit_store_impl!(
