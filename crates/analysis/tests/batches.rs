@@ -2,13 +2,12 @@
 //! the records of all listings at once, on a simulated scenario where one listing in five names
 //! one of four shared postcode units (so premises join clusters into larger groups).
 
-use std::collections::BTreeMap;
+mod common;
 
 use lantern_analysis::{
-    Analysis, ListingEvidence, ListingInput, LocationSettings, PlaceDistricts, RiskModel, Sketch,
-    analyse, record_batches, records,
+    Analysis, ListingInput, LocationSettings, PlaceDistricts, RiskModel, Sketch, analyse,
+    record_batches, records,
 };
-use lantern_core::Timestamp;
 use lantern_extract::Extractor;
 use lantern_geo::Gazetteer;
 use lantern_indicators::Catalogue;
@@ -67,35 +66,8 @@ fn records_made_batch_by_batch_equal_those_made_at_once() {
     let extractor = Extractor::new(gazetteer, Catalogue::embedded().unwrap());
     let mut lines = Lines::default();
     simulate(&Scenario::new(7, 1_500, 6), gazetteer, &mut lines).unwrap();
-    let mut listings: BTreeMap<(String, String), (Timestamp, Timestamp, ListingEvidence)> =
-        BTreeMap::new();
-    for (id, line) in lines.0.iter().enumerate() {
-        let capture =
-            lantern_ingest::decode_record(lantern_ingest::Format::Jsonl, line.as_bytes()).unwrap();
-        let facts = extractor.capture(&capture);
-        let e = ListingEvidence::of_capture(&capture, id as i64, &facts, gazetteer);
-        let at = capture.captured_at;
-        let key = (
-            capture.source.as_str().to_owned(),
-            capture.external_id.as_str().to_owned(),
-        );
-        let entry = listings
-            .entry(key)
-            .or_insert_with(|| (at, at, ListingEvidence::default()));
-        entry.0 = entry.0.min(at);
-        entry.1 = entry.1.max(at);
-        entry.2.merge(e);
-    }
-    let inputs: Vec<ListingInput<'_>> = listings
-        .iter()
-        .map(|((source, external_id), (first, last, e))| ListingInput {
-            source,
-            external_id,
-            first_seen: *first,
-            last_seen: *last,
-            evidence: e,
-        })
-        .collect();
+    let listings = common::listings_of(&lines.0, &extractor, gazetteer);
+    let inputs = common::inputs(&listings);
     let places = PlaceDistricts::new(gazetteer);
     let settings = LocationSettings::default();
     let model = RiskModel::embedded(Catalogue::embedded().unwrap()).unwrap();

@@ -3,10 +3,11 @@
 //! split; fresh-text networks merge by phone and image; cross-posted copies merge; a touring
 //! independent stays one small cluster.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod common;
 
-use lantern_analysis::{ListingEvidence, ListingInput, LocationSettings, PlaceDistricts, analyse};
-use lantern_core::Timestamp;
+use std::collections::{HashMap, HashSet};
+
+use lantern_analysis::{LocationSettings, PlaceDistricts, analyse};
 use lantern_core::export::{AdvertRecord, ClusterRecord};
 use lantern_extract::Extractor;
 use lantern_geo::Gazetteer;
@@ -50,25 +51,7 @@ fn run(scenario: &Scenario) -> Outcome {
     let extractor = Extractor::new(gazetteer, Catalogue::embedded().unwrap());
     let mut sink = Collect::default();
     simulate(scenario, gazetteer, &mut sink).unwrap();
-    let mut listings: BTreeMap<(String, String), (Timestamp, Timestamp, ListingEvidence)> =
-        BTreeMap::new();
-    for (id, line) in sink.captures.iter().enumerate() {
-        let capture =
-            lantern_ingest::decode_record(lantern_ingest::Format::Jsonl, line.as_bytes()).unwrap();
-        let facts = extractor.capture(&capture);
-        let e = ListingEvidence::of_capture(&capture, id as i64, &facts, gazetteer);
-        let key = (
-            capture.source.as_str().to_owned(),
-            capture.external_id.as_str().to_owned(),
-        );
-        let at = capture.captured_at;
-        let entry = listings
-            .entry(key)
-            .or_insert_with(|| (at, at, ListingEvidence::default()));
-        entry.0 = entry.0.min(at);
-        entry.1 = entry.1.max(at);
-        entry.2.merge(e);
-    }
+    let listings = common::listings_of(&sink.captures, &extractor, gazetteer);
     let truth: HashMap<(String, String), ListingTruth> = sink
         .truth
         .into_iter()
@@ -86,16 +69,7 @@ fn run(scenario: &Scenario) -> Outcome {
     }
     let templates_shared_across_controllers =
         controllers_of.values().filter(|c| c.len() > 1).count();
-    let inputs: Vec<ListingInput<'_>> = listings
-        .iter()
-        .map(|((source, external_id), (first, last, e))| ListingInput {
-            source,
-            external_id,
-            first_seen: *first,
-            last_seen: *last,
-            evidence: e,
-        })
-        .collect();
+    let inputs = common::inputs(&listings);
     let model = lantern_analysis::RiskModel::embedded(Catalogue::embedded().unwrap()).unwrap();
     let analysis = analyse(
         &inputs,

@@ -285,8 +285,8 @@ pub async fn analyse(
     })
 }
 
-/// Reads the captures of `range` (`after < id <= through`, in that order) in chunks, calling
-/// `take` with each; returns how many were read.
+/// Reads the captures with `after < id <= through` in `order`, in chunks, calling `take` with
+/// each; returns how many were read.
 async fn extract_between(
     store: &Store,
     (after, through, order): (i64, i64, CaptureOrder),
