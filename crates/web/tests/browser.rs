@@ -54,6 +54,16 @@ async fn shot(c: &Client, name: &str) {
 }
 
 /// Clicks the element `at` finds on the current page.
+/// The text of the page's `main` element.
+async fn main_text(c: &Client) -> String {
+    c.find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn click(c: &Client, at: Locator<'_>) {
     c.find(at).await.unwrap().click().await.unwrap();
 }
@@ -174,13 +184,7 @@ async fn a_week_of_work_in_the_browser() {
         // Open the first location.
         click(&c, Locator::Css("table.list tbody tr td a")).await;
         let path = wait_for_path(&c, |p| p.starts_with("/locations/loc-")).await;
-        let main = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let main = main_text(&c).await;
         assert!(main.contains("Listings that name it"), "{main}");
         assert!(main.contains("Who advertises here"));
         let wards = c
@@ -207,13 +211,7 @@ async fn a_week_of_work_in_the_browser() {
         shot(&c, &format!("{backend}-4-visit-form-phone")).await;
         click(&c, Locator::Css("form.visit button[type=submit]")).await;
         wait_for_path(&c, |p| p == path).await;
-        let visits = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let visits = main_text(&c).await;
         assert!(
             visits.contains("Engaged, support accepted"),
             "the visit is listed: {visits}"
@@ -241,13 +239,7 @@ async fn a_week_of_work_in_the_browser() {
                 .unwrap()
                 .is_empty()
         );
-        let body = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = main_text(&c).await;
         assert!(body.contains("<script>alert"), "shown as text");
         assert!(c.get_alert_text().await.is_err(), "no dialog opened");
         shot(&c, &format!("{backend}-6-hostile-cluster")).await;
@@ -261,13 +253,7 @@ async fn a_week_of_work_in_the_browser() {
             .unwrap();
         click(&c, Locator::Css("form.reveal button[type=submit]")).await;
         wait_for_path(&c, |p| p.ends_with("/reveal")).await;
-        let revealed = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let revealed = main_text(&c).await;
         assert!(
             revealed.contains("Shown in full for: Safeguarding visit") && revealed.contains("+44"),
             "{backend}: {revealed}"
@@ -286,13 +272,7 @@ async fn a_week_of_work_in_the_browser() {
         c.goto(&app.url("/audit")).await.unwrap();
         submit_login(&c, "auditor").await;
         wait_for_path(&c, |p| p == "/audit").await;
-        let log = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let log = main_text(&c).await;
         for expected in ["sign in", "consult", "collect", "sign out", "analyst"] {
             assert!(
                 log.contains(expected),
