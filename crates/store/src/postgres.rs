@@ -430,6 +430,23 @@ impl PostgresStore {
         Ok(())
     }
 
+    pub(crate) async fn bulk_records_of_kind(
+        &self,
+        kind: crate::analysis::RecordKind,
+        f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
+    ) -> Result<u64> {
+        let mut rows = sqlx::query(crate::analysis::RECORDS_OF_KIND)
+            .bind(kind.as_str())
+            .fetch(&self.pool);
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await.context("reading records")? {
+            let json: &str = row.get(0);
+            f(json).map_err(StoreError::Callback)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     pub(crate) async fn bulk_record_digests(
         &self,
     ) -> Result<std::collections::HashMap<crate::analysis::RecordKey, i64>> {

@@ -440,4 +440,12 @@ impl SqliteStore {
     ) -> Result<std::collections::HashMap<crate::analysis::RecordKey, i64>> {
         crate::sqlite_reader::record_digests(&self.path)
     }
+
+    pub(crate) async fn bulk_records_of_kind(
+        &self,
+        kind: crate::analysis::RecordKind,
+        f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
+    ) -> Result<u64> {
+        crate::sqlite_reader::records_of_kind(&self.path, kind, f)
+    }
 }

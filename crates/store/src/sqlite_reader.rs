@@ -113,6 +113,33 @@ pub(crate) fn listings(
     })
 }
 
+/// Every stored record of `kind`, in export order, its JSON handed to `f`; how many.
+pub(crate) fn records_of_kind(
+    path: &Path,
+    kind: RecordKind,
+    f: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> Result<u64> {
+    blocking(|| {
+        let conn = open(path)?;
+        let mut stmt = conn
+            .prepare(crate::analysis::RECORDS_OF_KIND)
+            .map_err(db("reading records"))?;
+        let mut rows = stmt
+            .query(params![kind.as_str()])
+            .map_err(db("reading records"))?;
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(db("reading records"))? {
+            let json = row
+                .get_ref(0)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(db("reading a record"))?;
+            f(json).map_err(StoreError::Callback)?;
+            count += 1;
+        }
+        Ok(count)
+    })
+}
+
 /// The digest of every stored record, by key.
 pub(crate) fn record_digests(path: &Path) -> Result<HashMap<RecordKey, i64>> {
     blocking(|| {
