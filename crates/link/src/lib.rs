@@ -374,9 +374,10 @@ fn text_links(
         return Vec::new();
     }
     let groups: Vec<u32> = (0..listings.len()).map(|i| uf.find(i) as u32).collect();
+    let signatures = Signatures::of(listings);
     let parts = per_band(BANDS, |band| {
         let mut found = LookAlikes::new(listings.len(), settings.text_max_groups_per_bucket);
-        look_alikes_in_band(listings, &groups, band, settings, &mut found);
+        look_alikes_in_band(listings, &signatures, &groups, band, settings, &mut found);
         found
     });
     let mut parts = parts.into_iter();
@@ -459,28 +460,74 @@ impl LookAlikes {
     }
 }
 
+/// Every listing's text signature laid out side by side, with its LSH band keys: the pair loop,
+/// which meets tens of millions of pairs at 1M listings, then reads two short runs of memory a
+/// pair instead of following three pointers to each listing's signature.
+struct Signatures {
+    /// Where each listing's signature starts in `values`, and its length (0: it has none that
+    /// can be banded).
+    spans: Vec<(u32, u32)>,
+    /// The signatures.
+    values: Vec<u32>,
+    /// [`BANDS`] keys per listing: the hash of each band of its signature (0 when it has none).
+    keys: Vec<u64>,
+}
+
+impl Signatures {
+    fn of(listings: &[Evidence<'_>]) -> Self {
+        let mut spans = Vec::with_capacity(listings.len());
+        let mut values = Vec::new();
+        let mut keys = Vec::with_capacity(listings.len() * BANDS);
+        for e in listings {
+            let text = &e.inputs.text;
+            if text.is_empty() || text.len() % BANDS != 0 {
+                spans.push((values.len() as u32, 0));
+                keys.extend([0; BANDS]);
+                continue;
+            }
+            spans.push((values.len() as u32, text.len() as u32));
+            values.extend_from_slice(text);
+            let rows = text.len() / BANDS;
+            keys.extend(text.chunks(rows).map(|band| {
+                band.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+                    (h ^ u64::from(*v)).wrapping_mul(0x0000_0100_0000_01b3)
+                })
+            }));
+        }
+        Self {
+            spans,
+            values,
+            keys,
+        }
+    }
+
+    /// Listing `i`'s signature (empty when it has none that can be banded).
+    fn text(&self, i: usize) -> &[u32] {
+        let (start, len) = self.spans[i];
+        &self.values[start as usize..(start + len) as usize]
+    }
+
+    /// Listing `i`'s band keys.
+    fn keys(&self, i: usize) -> &[u64] {
+        &self.keys[i * BANDS..(i + 1) * BANDS]
+    }
+}
+
 /// Adds what LSH band `band`'s buckets show to `found`.
 fn look_alikes_in_band(
     listings: &[Evidence<'_>],
+    signatures: &Signatures,
     groups: &[u32],
     band: usize,
     settings: Settings,
     found: &mut LookAlikes,
 ) {
-    // Every (band hash, listing), sorted: runs of one hash are the band's buckets.
+    // Every (band key, listing), sorted: runs of one key are the band's buckets.
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(listings.len());
-    for (i, e) in listings.iter().enumerate() {
-        let text = &e.inputs.text;
-        if text.is_empty() || text.len() % BANDS != 0 {
-            continue;
+    for i in 0..listings.len() {
+        if signatures.spans[i].1 != 0 {
+            entries.push((signatures.keys(i)[band], i as u32));
         }
-        let rows = text.len() / BANDS;
-        let key = text[band * rows..(band + 1) * rows]
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
-                (h ^ u64::from(*v)).wrapping_mul(0x0000_0100_0000_01b3)
-            });
-        entries.push((key, i as u32));
     }
     entries.sort_unstable();
     let mut distinct: Vec<u32> = Vec::new();
@@ -506,14 +553,15 @@ fn look_alikes_in_band(
         for (x, &(_, a)) in run.iter().enumerate() {
             for &(_, b) in &run[x + 1..] {
                 let (ga, gb) = (groups[a as usize], groups[b as usize]);
-                let (ea, eb) = (&listings[a as usize].inputs, &listings[b as usize].inputs);
-                let (ta, tb) = (&ea.text, &eb.text);
-                // A pair sharing several bands is looked at once, in the first it shares.
+                let (ta, tb) = (signatures.text(a as usize), signatures.text(b as usize));
+                // A pair sharing several bands is looked at once, in the first it shares (the
+                // first bucket it shares: two keys equal by chance count as shared, and the pair
+                // was met in that band's bucket).
                 if ga == gb || ta.len() != tb.len() {
                     continue;
                 }
-                let rows = ta.len() / BANDS;
-                if (0..band).any(|k| ta[k * rows..(k + 1) * rows] == tb[k * rows..(k + 1) * rows]) {
+                let (ka, kb) = (signatures.keys(a as usize), signatures.keys(b as usize));
+                if ka[..band].iter().zip(&kb[..band]).any(|(x, y)| x == y) {
                     continue;
                 }
                 let similar = similarity(ta, tb);
@@ -522,6 +570,7 @@ fn look_alikes_in_band(
                 }
                 found.note(a as usize, ga, gb);
                 found.note(b as usize, gb, ga);
+                let (ea, eb) = (&listings[a as usize].inputs, &listings[b as usize].inputs);
                 if similar >= settings.text_min_similarity
                     && ea.context.iter().any(|c| eb.context.contains(c))
                 {
@@ -567,7 +616,8 @@ pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
     if a.len() != b.len() || a.is_empty() {
         return 0.0;
     }
-    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
+    let equal: u32 = a.iter().zip(b).map(|(x, y)| u32::from(x == y)).sum();
+    f64::from(equal) / a.len() as f64
 }
 
 #[cfg(test)]
