@@ -85,12 +85,13 @@ pub fn context_key(fact: &str) -> u64 {
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// FNV-1a, 64-bit, finished with SplitMix64's mixer: Lantern's own hash, because keys are stored
 /// and must not change between builds or machines.
 fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        hash = (hash ^ u64::from(*b)).wrapping_mul(FNV_PRIME);
     }
     let mut z = hash.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -489,8 +490,8 @@ impl Signatures {
             values.extend_from_slice(text);
             let rows = text.len() / BANDS;
             keys.extend(text.chunks(rows).map(|band| {
-                band.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
-                    (h ^ u64::from(*v)).wrapping_mul(0x0000_0100_0000_01b3)
+                band.iter().fold(FNV_OFFSET, |h, v| {
+                    (h ^ u64::from(*v)).wrapping_mul(FNV_PRIME)
                 })
             }));
         }
