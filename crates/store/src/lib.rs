@@ -18,6 +18,7 @@ pub mod postgres;
 pub mod retention;
 mod sql;
 pub mod sqlite;
+mod sqlite_analysis_save;
 mod sqlite_reader;
 mod sqlite_writer;
 pub mod visits;

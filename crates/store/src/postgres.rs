@@ -333,10 +333,7 @@ crate::analysis::analysis_store_impl!(
     PostgresStore,
     sqlx::Postgres,
     |t: Timestamp| t.as_datetime(),
-    ts,
-    crate::analysis::DELETE_SEARCH_POSTGRES,
-    crate::analysis::INSERT_SEARCH_POSTGRES,
-    &[]
+    ts
 );
 
 crate::visits::visit_store_impl!(
@@ -366,7 +363,7 @@ crate::audit::audit_store_impl!(
 
 crate::accounts::account_store_impl!(PostgresStore, |t: Timestamp| t.as_datetime(), ts);
 
-/// Bulk reads of the analysis, through sqlx.
+/// Bulk reads and the save of the analysis, through sqlx.
 impl PostgresStore {
     pub(crate) async fn bulk_captures_between(
         &self,
@@ -464,5 +461,136 @@ impl PostgresStore {
             held.insert((kind, row.get(1), row.get(2)), row.get::<i64, _>(3));
         }
         Ok(held)
+    }
+
+    /// The analysis save: multi-row statements in one transaction (PostgreSQL keeps the
+    /// records' indexes through a bulk save; dropping one would lock readers out until commit).
+    pub(crate) async fn bulk_save_analysis(
+        &self,
+        save: crate::analysis::AnalysisSave,
+    ) -> Result<crate::analysis::SaveOutcome> {
+        use crate::analysis::{self as a, INSERT_CHUNK};
+        let (write, delete) = (a::in_write_order(&save.write), &save.delete);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting the analysis write")?;
+        if save.replace_all_evidence {
+            sqlx::query(a::DELETE_ALL_EVIDENCE)
+                .execute(&mut *tx)
+                .await
+                .context("clearing evidence")?;
+        }
+        for chunk in save.evidence.chunks(INSERT_CHUNK) {
+            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_EVIDENCE);
+            q.push_values(chunk, |mut b, (id, blob)| {
+                b.push_bind(*id).push_bind(blob.as_slice());
+            });
+            q.push(a::UPSERT_EVIDENCE_TAIL);
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .context("writing evidence")?;
+        }
+        if save.replace_all_evidence {
+            sqlx::query(a::DELETE_ALL_SEARCH)
+                .execute(&mut *tx)
+                .await
+                .context("clearing the search index")?;
+        }
+        for chunk in save.search.chunks(INSERT_CHUNK) {
+            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::DELETE_SEARCH_POSTGRES);
+            let mut ids = q.separated(", ");
+            for (id, _) in chunk {
+                ids.push_bind(*id);
+            }
+            q.push(")");
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .context("clearing search documents")?;
+            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::INSERT_SEARCH_POSTGRES);
+            q.push_values(chunk, |mut b, (id, doc)| {
+                b.push_bind(*id).push_bind(doc.as_str());
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .context("writing search documents")?;
+        }
+        for (kind, ka, kb) in delete {
+            sqlx::query(a::DELETE_RECORD)
+                .bind(kind.as_str())
+                .bind(ka)
+                .bind(kb)
+                .execute(&mut *tx)
+                .await
+                .context("deleting a record")?;
+        }
+        for chunk in write.chunks(INSERT_CHUNK) {
+            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_RECORDS);
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.kind.as_str())
+                    .push_bind(r.sort_a.as_str())
+                    .push_bind(r.sort_b.as_str())
+                    .push_bind(r.digest)
+                    .push_bind(r.json.as_str());
+            });
+            q.push(a::UPSERT_RECORDS_TAIL);
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .context("writing records")?;
+        }
+        if save.replace_all_links {
+            sqlx::query(a::DELETE_ALL_LINKS)
+                .execute(&mut *tx)
+                .await
+                .context("clearing link states")?;
+        }
+        for chunk in save.links.chunks(INSERT_CHUNK) {
+            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_LINKS);
+            q.push_values(chunk, |mut b, (id, state)| {
+                b.push_bind(*id)
+                    .push_bind(state.last_seen.as_datetime())
+                    .push_bind(state.cluster.as_str())
+                    .push_bind(state.sketch.as_slice());
+            });
+            q.push(a::UPSERT_LINKS_TAIL);
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .context("writing link states")?;
+        }
+        let outcome = a::SaveOutcome {
+            written: write.len() as u64,
+            deleted: delete.len() as u64,
+        };
+        for id in &save.reanalysed {
+            sqlx::query(a::UNMARK_REANALYSE)
+                .bind(*id)
+                .execute(&mut *tx)
+                .await
+                .context("taking a listing off the list to analyse again")?;
+        }
+        if let Some(event) = &save.audit {
+            crate::audit::append_audit!(tx, event, |t: Timestamp| t.as_datetime());
+        }
+        sqlx::query(a::INSERT_RUN)
+            .bind(save.started_at.as_datetime())
+            .bind(Timestamp::now().as_datetime())
+            .bind(save.mode)
+            .bind(save.through_capture_id)
+            .bind(save.evidence_version)
+            .bind(save.captures_read as i64)
+            .bind(save.evidence.len() as i64)
+            .bind(outcome.written as i64)
+            .bind(outcome.deleted as i64)
+            .execute(&mut *tx)
+            .await
+            .context("recording the analysis run")?;
+        tx.commit().await.context("committing the analysis")?;
+        Ok(outcome)
     }
 }

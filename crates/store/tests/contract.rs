@@ -298,6 +298,15 @@ async fn sqlite_file_is_private_and_durable() {
         .await
         .unwrap();
     assert_eq!(journal, "wal");
+    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        page_size,
+        i64::from(lantern_store::sqlite::NEW_STORE_PAGE_SIZE),
+        "a new store's page size"
+    );
 }
 
 fn stored(
@@ -533,6 +542,89 @@ async fn analysis_saves_evidence_records_and_deletions() {
             .await
             .unwrap();
         assert_eq!(locations, 0);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_analysis_save_leaves_nothing_and_frees_the_writer() {
+    use lantern_store::{AnalysisSave, AnalysisStore, LinkState, RecordKind};
+    for db in backends("store contract: failed analysis save").await {
+        let store = Store::open(&db.target).await.unwrap();
+        let run = start(&store).await;
+        write(
+            &store,
+            run,
+            &[capture("site-a", "1", "2026-10-01T11:00:00Z", "one")],
+        )
+        .await;
+        let through = store.max_capture_id().await.unwrap();
+        let mut listing = 0;
+        store
+            .listings(false, &mut |l| {
+                listing = l.listing_id;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let state = |cluster: &str| LinkState {
+            last_seen: lantern_core::Timestamp::parse("2026-10-01T11:00:00Z").unwrap(),
+            cluster: cluster.into(),
+            sketch: vec![1],
+        };
+        let save = |links: Vec<(i64, LinkState)>| AnalysisSave {
+            mode: "full",
+            started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
+            through_capture_id: through,
+            evidence_version: 1,
+            captures_read: 1,
+            reanalysed: Vec::new(),
+            replace_all_evidence: true,
+            evidence: vec![(listing, vec![1, 2, 3])],
+            search: vec![(listing, "listing one Digbeth".into())],
+            write: vec![stored(RecordKind::Advert, "site-a", "1", "{\"a\":1}")],
+            delete: Vec::new(),
+            replace_all_links: true,
+            links,
+            audit: None,
+        };
+        // The link state of a listing that does not exist is refused (written last, after the
+        // evidence, search document and record): none of them may stay.
+        let refused = store
+            .save_analysis(save(vec![(listing, state("c-1")), (999_999, state("c-2"))]))
+            .await;
+        assert!(refused.is_err(), "{}: a dangling link state", db.backend);
+        assert!(
+            store.record_digests().await.unwrap().is_empty(),
+            "{}",
+            db.backend
+        );
+        assert_eq!(store.last_analysis().await.unwrap(), None, "{}", db.backend);
+        let terms = ["digbeth".to_owned()];
+        assert!(store.search_listings(&terms, 10).await.unwrap().is_empty());
+        let mut evidence = 0;
+        store
+            .evidence_of(&[listing], &mut |_, _| {
+                evidence += 1;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(evidence, 0, "{}", db.backend);
+        // The writer is free: an ingest and a good save both go through.
+        let run = start(&store).await;
+        write(
+            &store,
+            run,
+            &[capture("site-a", "2", "2026-10-02T11:00:00Z", "two")],
+        )
+        .await;
+        let saved = store
+            .save_analysis(save(vec![(listing, state("c-1"))]))
+            .await
+            .unwrap();
+        assert_eq!(saved.written, 1, "{}", db.backend);
+        assert_eq!(store.search_listings(&terms, 10).await.unwrap().len(), 1);
         store.close().await;
     }
 }
