@@ -242,9 +242,10 @@ pub(crate) const RECORD_DIGESTS: &str = "SELECT kind, sort_a, sort_b, digest FRO
 pub(crate) const DELETE_RECORD: &str =
     "DELETE FROM analysis_records WHERE kind = $1 AND sort_a = $2 AND sort_b = $3";
 pub(crate) const UPSERT_RECORDS: &str =
-    "INSERT INTO analysis_records (kind, sort_a, sort_b, digest, record) ";
+    "INSERT INTO analysis_records (kind, sort_a, sort_b, digest, record, cluster, status) ";
 pub(crate) const UPSERT_RECORDS_TAIL: &str = " ON CONFLICT (kind, sort_a, sort_b) DO UPDATE SET \
-     digest = excluded.digest, record = excluded.record";
+     digest = excluded.digest, record = excluded.record, cluster = excluded.cluster, \
+     status = excluded.status";
 pub(crate) const DELETE_ALL_EVIDENCE: &str = "DELETE FROM listing_evidence";
 pub(crate) const DELETE_ALL_SEARCH: &str = "DELETE FROM listing_search";
 pub(crate) const INSERT_SEARCH_SQLITE: &str = "INSERT INTO listing_search (rowid, document) ";
@@ -265,7 +266,7 @@ pub(crate) const RECORDS_OF_KIND: &str =
 /// it as its migration did.
 pub(crate) type RecordIndex = (&'static str, &'static str, &'static str);
 
-/// SQLite's indexes over the records' JSON (migrations 0004 and 0006; a test checks that these
+/// SQLite's indexes over the records' lookup columns (migration 0010; a test checks that these
 /// are every index of the table, made exactly so). A save that rewrites most records drops them
 /// and builds them again after its writes: one sorted build instead of two index updates per
 /// row (at 1M listings, 2.16M records, the whole save went from 77 s to 62 s). PostgreSQL keeps
@@ -274,14 +275,48 @@ pub(crate) const RECORD_INDEXES_SQLITE: &[RecordIndex] = &[
     (
         "analysis_records_by_cluster",
         "DROP INDEX analysis_records_by_cluster",
-        "CREATE INDEX analysis_records_by_cluster\n    ON analysis_records (kind, json_extract(record, '$.cluster'))",
+        "CREATE INDEX analysis_records_by_cluster ON analysis_records (kind, cluster)",
     ),
     (
         "analysis_records_by_status",
         "DROP INDEX analysis_records_by_status",
-        "CREATE INDEX analysis_records_by_status\n    ON analysis_records (kind, json_extract(record, '$.status'))",
+        "CREATE INDEX analysis_records_by_status ON analysis_records (kind, status)",
     ),
 ];
+
+/// What pages look a record up by, stored beside it (migration 0010): its top-level `cluster`
+/// and `status` fields when they are strings.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct RecordLookups {
+    /// The cluster a listing, cluster or location record belongs to.
+    pub cluster: Option<String>,
+    /// A location's status.
+    pub status: Option<String>,
+}
+
+impl RecordLookups {
+    /// The lookups of a record's JSON; an error names the record (`what`) and what is wrong.
+    pub(crate) fn of(json: &str, what: impl std::fmt::Display) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            cluster: Option<serde_json::Value>,
+            #[serde(default)]
+            status: Option<serde_json::Value>,
+        }
+        let text = |v: Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let fields: Fields = serde_json::from_str(json).map_err(|e| {
+            crate::error::StoreError::Corrupt(format!("{what} is not valid JSON: {e}"))
+        })?;
+        Ok(Self {
+            cluster: text(fields.cluster),
+            status: text(fields.status),
+        })
+    }
+}
 
 /// Fewest records a save must write before its record indexes are built again instead of
 /// updated (and then only when it writes at least as many as the table held).
@@ -298,7 +333,22 @@ pub(crate) fn in_write_order(records: &[StoredRecord]) -> Vec<&StoredRecord> {
     ordered
 }
 
-/// Rows per multi-row `INSERT` (5 parameters each: well under both backends' limits).
+impl StoredRecord {
+    /// Its lookups (see [`RecordLookups`]).
+    pub(crate) fn lookups(&self) -> Result<RecordLookups> {
+        RecordLookups::of(
+            &self.json,
+            format_args!(
+                "the {} record ({:?}, {:?})",
+                self.kind.as_str(),
+                self.sort_a,
+                self.sort_b
+            ),
+        )
+    }
+}
+
+/// Rows per multi-row `INSERT` (7 parameters each: well under both backends' limits).
 pub(crate) const INSERT_CHUNK: usize = 1_000;
 
 /// Implements [`AnalysisStore`] for a backend: `$store` the store type, `$db` the sqlx database,
@@ -403,6 +453,70 @@ pub(crate) use analysis_store_impl;
 mod tests {
     use sqlx::Row;
 
+    use super::RecordLookups;
+
+    /// The lookups written with each record equal what migration 0010 filled in for the
+    /// records stored before it (SQLite's `json_type`/`json_extract`), so that old and new rows
+    /// are found alike.
+    #[test]
+    fn record_lookups_match_what_the_migration_filled_in() {
+        let migration = include_str!("../migrations/sqlite/0010_record_lookups.sql");
+        let start = migration.find("UPDATE").unwrap();
+        let update = &migration[start..start + migration[start..].find(';').unwrap()];
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE analysis_records (id INTEGER PRIMARY KEY, record TEXT, cluster TEXT, \
+             status TEXT)",
+        )
+        .unwrap();
+        let records = [
+            r#"{"cluster":"c-1","status":"new"}"#,
+            r#"{"status":"visited","inner":{"cluster":"c-inner"},"cluster":"c-2"}"#,
+            r#"{"cluster":null,"status":7}"#,
+            r#"{"cluster":["c-3"],"status":{"s":"new"}}"#,
+            r#"{"cluster":"c-\"q\" \u00e9\n","clusters":["c-4"]}"#,
+            r#"{}"#,
+        ];
+        for record in records {
+            conn.execute(
+                "INSERT INTO analysis_records (record) VALUES (?1)",
+                [record],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(update).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT record, cluster, status FROM analysis_records ORDER BY id")
+            .unwrap();
+        let filled: Vec<(String, Option<String>, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(filled.len(), records.len());
+        for (record, cluster, status) in filled {
+            assert_eq!(
+                RecordLookups::of(&record, "a test record").unwrap(),
+                RecordLookups { cluster, status },
+                "{record}"
+            );
+        }
+        assert_eq!(
+            RecordLookups::of(r#"{"cluster":"c-1","status":"new"}"#, "x").unwrap(),
+            RecordLookups {
+                cluster: Some("c-1".into()),
+                status: Some("new".into())
+            }
+        );
+        let refused = RecordLookups::of("{\"cluster\":", "the advert record (\"site-a\", \"1\")")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("the advert record (\"site-a\", \"1\")"),
+            "{refused}"
+        );
+    }
+
     /// The indexes a bulk save drops and builds again are every index of the records table,
     /// exactly as the migrations made them: a new index, or one changed by a migration, must be
     /// added here too, or a full analysis would silently lose it.
@@ -468,7 +582,7 @@ mod tests {
         assert_eq!(record_indexes(&store).await, rebuilt);
         let new: i64 = sqlx::query(
             "SELECT COUNT(*) FROM analysis_records INDEXED BY analysis_records_by_status \
-             WHERE kind = 'location' AND json_extract(record, '$.status') = 'new'",
+             WHERE kind = 'location' AND status = 'new'",
         )
         .fetch_one(&store.pool)
         .await

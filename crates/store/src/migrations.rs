@@ -53,6 +53,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "retention",
         include_str!("../migrations/sqlite/0009_retention.sql"),
     ),
+    (
+        10,
+        "record_lookups",
+        include_str!("../migrations/sqlite/0010_record_lookups.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -101,6 +106,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "retention",
         include_str!("../migrations/postgres/0009_retention.sql"),
+    ),
+    (
+        10,
+        "record_lookups",
+        include_str!("../migrations/postgres/0010_record_lookups.sql"),
     ),
 ];
 

@@ -529,13 +529,19 @@ impl PostgresStore {
                 .context("deleting a record")?;
         }
         for chunk in write.chunks(INSERT_CHUNK) {
+            let lookups = chunk
+                .iter()
+                .map(|r| r.lookups())
+                .collect::<Result<Vec<_>>>()?;
             let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_RECORDS);
-            q.push_values(chunk, |mut b, r| {
+            q.push_values(chunk.iter().zip(lookups), |mut b, (r, lookups)| {
                 b.push_bind(r.kind.as_str())
                     .push_bind(r.sort_a.as_str())
                     .push_bind(r.sort_b.as_str())
                     .push_bind(r.digest)
-                    .push_bind(r.json.as_str());
+                    .push_bind(r.json.as_str())
+                    .push_bind(lookups.cluster)
+                    .push_bind(lookups.status);
             });
             q.push(a::UPSERT_RECORDS_TAIL);
             q.build()

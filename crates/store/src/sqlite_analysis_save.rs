@@ -9,9 +9,12 @@
 
 use rusqlite::{Connection, params};
 
-use crate::analysis::{self, AnalysisSave, RecordIndex, SaveOutcome};
-use crate::error::Result;
+use crate::analysis::{self, AnalysisSave, RecordIndex, RecordLookups, SaveOutcome};
+use crate::error::{Result, StoreError};
 use crate::sqlite_writer::{self, db};
+
+/// Records whose lookups are read at a time.
+const LOOKUP_CHUNK: usize = 4_096;
 
 /// Replaces a listing's search document: FTS5 tables have no upsert.
 const DELETE_SEARCH: &str = "DELETE FROM listing_search WHERE rowid = $1";
@@ -148,22 +151,43 @@ fn write_records(
         }
     }
     let upsert = format!(
-        "{}VALUES ($1, $2, $3, $4, $5){}",
+        "{}VALUES ($1, $2, $3, $4, $5, $6, $7){}",
         analysis::UPSERT_RECORDS,
         analysis::UPSERT_RECORDS_TAIL
     );
     let mut upsert = conn.prepare(&upsert).map_err(db("writing records"))?;
-    for record in analysis::in_write_order(&save.write) {
-        upsert
-            .execute(params![
-                record.kind.as_str(),
-                record.sort_a,
-                record.sort_b,
-                record.digest,
-                record.json
-            ])
-            .map_err(db("writing a record"))?;
-    }
+    let ordered = analysis::in_write_order(&save.write);
+    // Each record's lookups are read from its JSON on the other core, a chunk ahead of the
+    // writes.
+    std::thread::scope(|scope| {
+        let (send, lookups) = std::sync::mpsc::sync_channel(2);
+        let ahead = ordered.chunks(LOOKUP_CHUNK);
+        scope.spawn(move || {
+            for chunk in ahead {
+                let read: Result<Vec<RecordLookups>> =
+                    chunk.iter().map(|record| record.lookups()).collect();
+                if send.send(read).is_err() {
+                    break;
+                }
+            }
+        });
+        for (chunk, read) in ordered.chunks(LOOKUP_CHUNK).zip(lookups) {
+            for (record, lookups) in chunk.iter().zip(read?) {
+                upsert
+                    .execute(params![
+                        record.kind.as_str(),
+                        record.sort_a,
+                        record.sort_b,
+                        record.digest,
+                        record.json,
+                        lookups.cluster,
+                        lookups.status
+                    ])
+                    .map_err(db("writing a record"))?;
+            }
+        }
+        Ok::<(), StoreError>(())
+    })?;
     if rebuild {
         for &(_, _, create) in record_indexes {
             conn.execute(create, [])

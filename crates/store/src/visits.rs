@@ -117,11 +117,11 @@ pub(crate) const ADVERTS_OF_LISTINGS: &str = "SELECT l.id, r.record FROM listing
      AND r.sort_b = l.external_id AND l.id IN (";
 /// [`VisitStore::locations_with_status`] on SQLite (`INDEXED BY`: see `CLUSTER_RECORDS_SQLITE`).
 pub(crate) const LOCATIONS_WITH_STATUS_SQLITE: &str = "SELECT record FROM analysis_records \
-     INDEXED BY analysis_records_by_status WHERE kind = 'location' \
-     AND json_extract(record, '$.status') = $1 ORDER BY sort_a";
+     INDEXED BY analysis_records_by_status WHERE kind = 'location' AND status = $1 \
+     ORDER BY sort_a";
 /// [`VisitStore::locations_with_status`] on PostgreSQL (index `analysis_records_by_status`).
 pub(crate) const LOCATIONS_WITH_STATUS_POSTGRES: &str = "SELECT record FROM analysis_records \
-     WHERE kind = 'location' AND ((record::jsonb) ->> 'status') = $1 ORDER BY sort_a";
+     WHERE kind = 'location' AND status = $1 ORDER BY sort_a";
 pub(crate) const RECORDS_VERSION: &str = "SELECT \
      (SELECT COALESCE(MAX(id), 0) FROM analysis_runs), (SELECT COALESCE(MAX(id), 0) FROM visits)";
 
@@ -143,10 +143,11 @@ pub(crate) fn plain_query(terms: &[String]) -> String {
 /// `INDEXED BY`: without statistics SQLite's planner prefers the primary key's `kind` prefix,
 /// a scan of every record of the kind (measured: 0.9 s at 1M listings against 1 ms).
 pub(crate) const CLUSTER_RECORDS_SQLITE: &str = "SELECT kind, record FROM analysis_records \
-     INDEXED BY analysis_records_by_cluster WHERE kind = $1 AND json_extract(record, '$.cluster') = $2 ORDER BY sort_a, sort_b";
+     INDEXED BY analysis_records_by_cluster WHERE kind = $1 AND cluster = $2 \
+     ORDER BY sort_a, sort_b";
 /// [`VisitStore::cluster_records`] on PostgreSQL (uses the index `analysis_records_by_cluster`).
 pub(crate) const CLUSTER_RECORDS_POSTGRES: &str = "SELECT kind, record FROM analysis_records \
-     WHERE kind = $1 AND ((record::jsonb) ->> 'cluster') = $2 ORDER BY sort_a, sort_b";
+     WHERE kind = $1 AND cluster = $2 ORDER BY sort_a, sort_b";
 
 pub(crate) const LOCATION_RECORD: &str =
     "SELECT record FROM analysis_records WHERE kind = 'location' AND sort_a = $1 AND sort_b = ''";
@@ -154,8 +155,8 @@ pub(crate) const INSERT_VISIT: &str = "INSERT INTO visits (location_id, visited_
      recorded_by, team, purpose, outcome, indicators, referrals, follow_up, follow_up_due, \
      consent_recorded, names, notes, closes_location, org_id) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
-pub(crate) const PATCH_LOCATION: &str = "UPDATE analysis_records SET record = $1, digest = $2 \
-     WHERE kind = 'location' AND sort_a = $3 AND sort_b = ''";
+pub(crate) const PATCH_LOCATION: &str = "UPDATE analysis_records SET record = $1, digest = $2, \
+     cluster = $3, status = $4 WHERE kind = 'location' AND sort_a = $5 AND sort_b = ''";
 pub(crate) const VISIT_ORDER: &str = "SELECT location_id, closes_location FROM visits \
      ORDER BY location_id, visited_at, id";
 pub(crate) const VISIT_OUTCOMES: &str =
@@ -297,9 +298,15 @@ macro_rules! visit_store_impl {
                     .await
                     .context("recording a visit")?;
                 if let Some((record, digest)) = location {
+                    let lookups = $crate::analysis::RecordLookups::of(
+                        &record,
+                        format_args!("the record of location {:?}", visit.location_id),
+                    )?;
                     sqlx::query($crate::visits::PATCH_LOCATION)
                         .bind(record)
                         .bind(digest)
+                        .bind(lookups.cluster)
+                        .bind(lookups.status)
                         .bind(&visit.location_id)
                         .execute(&mut *tx)
                         .await
