@@ -58,6 +58,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "record_lookups",
         include_str!("../migrations/sqlite/0010_record_lookups.sql"),
     ),
+    (
+        11,
+        "search_hashsize",
+        include_str!("../migrations/sqlite/0011_search_hashsize.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -111,6 +116,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "record_lookups",
         include_str!("../migrations/postgres/0010_record_lookups.sql"),
+    ),
+    (
+        11,
+        "search_hashsize",
+        include_str!("../migrations/postgres/0011_search_hashsize.sql"),
     ),
 ];
 

@@ -474,7 +474,7 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             crate::sqlite_analysis_save::save_analysis(
                 WriterConnection::opened(&mut guard, &path)?,
-                &save,
+                save,
                 crate::analysis::RECORD_INDEXES_SQLITE,
             )
         })

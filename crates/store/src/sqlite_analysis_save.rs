@@ -9,7 +9,7 @@
 
 use rusqlite::{Connection, params};
 
-use crate::analysis::{self, AnalysisSave, RecordIndex, RecordLookups, SaveOutcome};
+use crate::analysis::{self, AnalysisSave, LinkState, RecordIndex, RecordLookups, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::sqlite_writer::{self, db};
 
@@ -19,10 +19,12 @@ const LOOKUP_CHUNK: usize = 4_096;
 /// Replaces a listing's search document: FTS5 tables have no upsert.
 const DELETE_SEARCH: &str = "DELETE FROM listing_search WHERE rowid = $1";
 
-/// Writes `save` in one transaction on `conn` (rolled back on any error).
+/// Writes `save` in one transaction on `conn` (rolled back on any error). The evidence, search
+/// documents and link states are dropped as they are written: at 1M listings they are a gigabyte
+/// of the analysis' peak memory, which falls at the start of the save.
 pub(crate) fn save_analysis(
     conn: &Connection,
-    save: &AnalysisSave,
+    save: AnalysisSave,
     record_indexes: &[RecordIndex],
 ) -> Result<SaveOutcome> {
     sqlite_writer::begin(conn)?;
@@ -37,13 +39,19 @@ pub(crate) fn save_analysis(
 
 fn write(
     conn: &Connection,
-    save: &AnalysisSave,
+    mut save: AnalysisSave,
     record_indexes: &[RecordIndex],
 ) -> Result<SaveOutcome> {
-    write_evidence(conn, save)?;
-    write_search(conn, save)?;
-    write_records(conn, save, record_indexes)?;
-    write_links(conn, save)?;
+    let listings_updated = save.evidence.len() as i64;
+    let replace_all = save.replace_all_evidence;
+    write_evidence(conn, std::mem::take(&mut save.evidence), replace_all)?;
+    write_search(conn, std::mem::take(&mut save.search), replace_all)?;
+    write_records(conn, &save, record_indexes)?;
+    write_links(
+        conn,
+        std::mem::take(&mut save.links),
+        save.replace_all_links,
+    )?;
     let outcome = SaveOutcome {
         written: save.write.len() as u64,
         deleted: save.delete.len() as u64,
@@ -68,7 +76,7 @@ fn write(
             save.through_capture_id,
             save.evidence_version,
             save.captures_read as i64,
-            save.evidence.len() as i64,
+            listings_updated,
             outcome.written as i64,
             outcome.deleted as i64,
         ],
@@ -77,8 +85,12 @@ fn write(
     Ok(outcome)
 }
 
-fn write_evidence(conn: &Connection, save: &AnalysisSave) -> Result<()> {
-    if save.replace_all_evidence {
+fn write_evidence(
+    conn: &Connection,
+    evidence: Vec<(i64, Vec<u8>)>,
+    replace_all: bool,
+) -> Result<()> {
+    if replace_all {
         conn.execute(analysis::DELETE_ALL_EVIDENCE, [])
             .map_err(db("clearing evidence"))?;
     }
@@ -88,7 +100,7 @@ fn write_evidence(conn: &Connection, save: &AnalysisSave) -> Result<()> {
         analysis::UPSERT_EVIDENCE_TAIL
     );
     let mut upsert = conn.prepare(&upsert).map_err(db("writing evidence"))?;
-    for (id, blob) in &save.evidence {
+    for (id, blob) in evidence {
         upsert
             .execute(params![id, blob])
             .map_err(db("writing evidence"))?;
@@ -96,8 +108,8 @@ fn write_evidence(conn: &Connection, save: &AnalysisSave) -> Result<()> {
     Ok(())
 }
 
-fn write_search(conn: &Connection, save: &AnalysisSave) -> Result<()> {
-    if save.replace_all_evidence {
+fn write_search(conn: &Connection, search: Vec<(i64, String)>, replace_all: bool) -> Result<()> {
+    if replace_all {
         conn.execute(analysis::DELETE_ALL_SEARCH, [])
             .map_err(db("clearing the search index"))?;
     }
@@ -108,9 +120,9 @@ fn write_search(conn: &Connection, save: &AnalysisSave) -> Result<()> {
     let mut delete = conn
         .prepare(DELETE_SEARCH)
         .map_err(db("clearing search documents"))?;
-    for (id, document) in &save.search {
+    for (id, document) in search {
         // After clearing the whole index there is nothing to replace.
-        if !save.replace_all_evidence {
+        if !replace_all {
             delete
                 .execute(params![id])
                 .map_err(db("clearing a search document"))?;
@@ -197,8 +209,8 @@ fn write_records(
     Ok(())
 }
 
-fn write_links(conn: &Connection, save: &AnalysisSave) -> Result<()> {
-    if save.replace_all_links {
+fn write_links(conn: &Connection, links: Vec<(i64, LinkState)>, replace_all: bool) -> Result<()> {
+    if replace_all {
         conn.execute(analysis::DELETE_ALL_LINKS, [])
             .map_err(db("clearing link states"))?;
     }
@@ -208,7 +220,7 @@ fn write_links(conn: &Connection, save: &AnalysisSave) -> Result<()> {
         analysis::UPSERT_LINKS_TAIL
     );
     let mut upsert = conn.prepare(&upsert).map_err(db("writing link states"))?;
-    for (id, state) in &save.links {
+    for (id, state) in links {
         upsert
             .execute(params![
                 id,

@@ -307,6 +307,16 @@ async fn sqlite_file_is_private_and_durable() {
         i64::from(lantern_store::sqlite::NEW_STORE_PAGE_SIZE),
         "a new store's page size"
     );
+    let hashsize: i64 =
+        sqlx::query_scalar("SELECT v FROM listing_search_config WHERE k = 'hashsize'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        hashsize,
+        16 << 20,
+        "terms the search index buffers in memory"
+    );
 }
 
 fn stored(
