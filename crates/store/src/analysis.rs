@@ -247,6 +247,8 @@ pub(crate) const UPSERT_RECORDS_TAIL: &str = " ON CONFLICT (kind, sort_a, sort_b
      digest = excluded.digest, record = excluded.record, cluster = excluded.cluster, \
      status = excluded.status";
 pub(crate) const DELETE_ALL_EVIDENCE: &str = "DELETE FROM listing_evidence";
+/// Clears PostgreSQL's search table (SQLite's is dropped and made again:
+/// `sqlite_analysis_save::RECREATE_SEARCH`).
 pub(crate) const DELETE_ALL_SEARCH: &str = "DELETE FROM listing_search";
 pub(crate) const INSERT_SEARCH_SQLITE: &str = "INSERT INTO listing_search (rowid, document) ";
 /// Search rows are replaced by deleting then inserting (the table has no unique key).

@@ -500,16 +500,19 @@ impl PostgresStore {
                 .context("clearing the search index")?;
         }
         for chunk in save.search.chunks(INSERT_CHUNK) {
-            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::DELETE_SEARCH_POSTGRES);
-            let mut ids = q.separated(", ");
-            for (id, _) in chunk {
-                ids.push_bind(*id);
+            // After clearing the whole table there is nothing to replace.
+            if !save.replace_all_evidence {
+                let mut q = sqlx::QueryBuilder::<Postgres>::new(a::DELETE_SEARCH_POSTGRES);
+                let mut ids = q.separated(", ");
+                for (id, _) in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .context("clearing search documents")?;
             }
-            q.push(")");
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .context("clearing search documents")?;
             let mut q = sqlx::QueryBuilder::<Postgres>::new(a::INSERT_SEARCH_POSTGRES);
             q.push_values(chunk, |mut b, (id, doc)| {
                 b.push_bind(*id).push_bind(doc.as_str());
