@@ -354,12 +354,12 @@ impl StoredRecord {
 pub(crate) const INSERT_CHUNK: usize = 1_000;
 
 /// Implements [`AnalysisStore`] for a backend: `$store` the store type, `$db` the sqlx database,
-/// `$ts_in`/`$ts_out` its timestamp conversions.
+/// `$ts_out` its conversion of stored timestamps. Each backend saves in its own way
+/// (`bulk_save_analysis`).
 macro_rules! analysis_store_impl {
     (
         $store:ty,
         $db:ty,
-        $ts_in:expr,
         $ts_out:expr
     ) => {
         impl $crate::analysis::AnalysisStore for $store {

@@ -329,12 +329,7 @@ impl IngestTx for PostgresTx {
     }
 }
 
-crate::analysis::analysis_store_impl!(
-    PostgresStore,
-    sqlx::Postgres,
-    |t: Timestamp| t.as_datetime(),
-    ts
-);
+crate::analysis::analysis_store_impl!(PostgresStore, sqlx::Postgres, ts);
 
 crate::visits::visit_store_impl!(
     PostgresStore,

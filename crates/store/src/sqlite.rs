@@ -46,12 +46,11 @@ impl WriterConnection {
         slot: &'a mut Option<WriterConnection>,
         path: &Path,
     ) -> Result<&'a rusqlite::Connection> {
-        if slot.is_none() {
-            *slot = Some(WriterConnection(sqlite_writer::open(path)?));
-        }
-        slot.as_ref().map(|conn| &conn.0).ok_or(StoreError::Corrupt(
-            "the writer connection could not be kept".into(),
-        ))
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => WriterConnection(sqlite_writer::open(path)?),
+        };
+        Ok(&slot.insert(conn).0)
     }
 }
 
@@ -374,12 +373,7 @@ impl IngestTx for SqliteTx {
     }
 }
 
-crate::analysis::analysis_store_impl!(
-    SqliteStore,
-    sqlx::Sqlite,
-    |t: Timestamp| t.to_storage_text(),
-    ts
-);
+crate::analysis::analysis_store_impl!(SqliteStore, sqlx::Sqlite, ts);
 
 crate::visits::visit_store_impl!(
     SqliteStore,
