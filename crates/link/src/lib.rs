@@ -329,7 +329,8 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
     for &root in &roots {
         sizes[root] += 1;
     }
-    let mut summary: HashMap<String, (usize, Vec<LinkKind>)> = HashMap::new();
+    let mut summary: HashMap<String, (usize, Vec<LinkKind>)> =
+        HashMap::with_capacity(sizes.iter().filter(|&&size| size > 0).count());
     let mut cluster_of = Vec::with_capacity(n);
     for &root in &roots {
         let name = names[root].get_or_insert_with(|| {

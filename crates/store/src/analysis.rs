@@ -101,6 +101,15 @@ impl CaptureOrder {
     }
 }
 
+/// How many listings are stored, and when the latest was last seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListingsExtent {
+    /// Listings stored.
+    pub count: u64,
+    /// The latest `last_seen` of any listing (none when there are none).
+    pub latest_sighting: Option<Timestamp>,
+}
+
 /// A listing, with what the last analysis knew of it when asked for.
 #[derive(Debug, Clone)]
 pub struct ListingRow {
@@ -182,6 +191,9 @@ pub trait AnalysisStore {
     async fn last_analysis(&self) -> Result<Option<AnalysisRun>>;
     /// The highest capture id stored (0 when none).
     async fn max_capture_id(&self) -> Result<i64>;
+    /// How many listings are stored and the latest `last_seen` of any (the analysis' reference
+    /// time).
+    async fn listings_extent(&self) -> Result<ListingsExtent>;
     /// Calls `f` for every capture with `after < id <= through` whose text is not erased, in
     /// `order`.
     async fn captures_between(
@@ -221,6 +233,7 @@ pub trait AnalysisStore {
 pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode \
      FROM analysis_runs ORDER BY id DESC LIMIT 1";
 pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
+pub(crate) const LISTINGS_EXTENT: &str = "SELECT COUNT(*), MAX(last_seen) FROM listings";
 pub(crate) const CAPTURES_BETWEEN: &str = "SELECT id, listing_id, raw_format, raw_zstd FROM captures \
      WHERE id > $1 AND id <= $2 AND erased_at IS NULL ORDER BY id";
 pub(crate) const CAPTURES_BETWEEN_BY_LISTING: &str = "SELECT id, listing_id, raw_format, raw_zstd \
@@ -386,6 +399,17 @@ macro_rules! analysis_store_impl {
                     .await
                     .context("reading the highest capture id")?;
                 Ok(row.get(0))
+            }
+
+            async fn listings_extent(&self) -> Result<$crate::analysis::ListingsExtent> {
+                let row = sqlx::query($crate::analysis::LISTINGS_EXTENT)
+                    .fetch_one(&self.pool)
+                    .await
+                    .context("counting listings")?;
+                Ok($crate::analysis::ListingsExtent {
+                    count: row.get::<i64, _>(0).try_into().unwrap_or(0),
+                    latest_sighting: row.get::<Option<_>, _>(1).map($ts_out).transpose()?,
+                })
             }
 
             async fn captures_between(

@@ -32,7 +32,7 @@ pub use accounts::{
 };
 pub use analysis::{
     AnalysisRun, AnalysisSave, AnalysisStore, CaptureOrder, CaptureRow, LinkState, ListingRow,
-    RecordKey, RecordKind, SaveOutcome, StoredRecord,
+    ListingsExtent, RecordKey, RecordKind, SaveOutcome, StoredRecord,
 };
 pub use audit::{AuditEvent, AuditFilter, AuditStore, Operation, StoredAuditEvent, Verification};
 pub use error::{Result, StoreError};
@@ -284,6 +284,9 @@ impl AnalysisStore for Store {
     }
     async fn max_capture_id(&self) -> Result<i64> {
         delegate!(self, s => s.max_capture_id().await)
+    }
+    async fn listings_extent(&self) -> Result<ListingsExtent> {
+        delegate!(self, s => s.listings_extent().await)
     }
     async fn captures_between(
         &self,

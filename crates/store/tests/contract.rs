@@ -341,6 +341,10 @@ async fn analysis_saves_evidence_records_and_deletions() {
         let store = Store::open(&db.target).await.unwrap();
         assert_eq!(store.last_analysis().await.unwrap(), None);
         assert_eq!(store.max_capture_id().await.unwrap(), 0);
+        assert_eq!(
+            store.listings_extent().await.unwrap(),
+            lantern_store::ListingsExtent::default()
+        );
         let run = start(&store).await;
         write(
             &store,
@@ -351,6 +355,16 @@ async fn analysis_saves_evidence_records_and_deletions() {
             ],
         )
         .await;
+        assert_eq!(
+            store.listings_extent().await.unwrap(),
+            lantern_store::ListingsExtent {
+                count: 2,
+                latest_sighting: Some(
+                    lantern_core::Timestamp::parse("2026-10-01T11:00:00Z").unwrap()
+                ),
+            },
+            "how many listings, and the latest last_seen of any"
+        );
         let through = store.max_capture_id().await.unwrap();
         let read = |order| {
             let store = &store;

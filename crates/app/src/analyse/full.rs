@@ -41,7 +41,8 @@ pub(super) async fn plan(
     progress: &dyn AnalyseProgress,
     stages: &mut StageSeconds,
 ) -> Result<(Plan, u64), AnalyseError> {
-    let (rows, mut load_seconds) = all_listings(store, false).await?;
+    let extent = store.listings_extent().await?;
+    let (rows, mut load_seconds) = all_listings(store, false, extent.count).await?;
     // Erased captures are not extracted again: their listings start from the evidence kept
     // when their text was erased.
     let mark = Instant::now();

@@ -22,9 +22,9 @@ use lantern_store::{AnalysisStore, ListingRow, RecordKey, RecordKind, RetentionS
 use serde::Deserialize;
 
 use super::{
-    AnalyseError, Context, Plan, all_listings, apply_visits, cluster_counts, decode, encode,
-    keyed_records, link_beside, link_state, on_every_core, read_evidence, stored, to_json,
-    visited_status,
+    AnalyseError, Context, Plan, all_listings, apply_visits, both, cluster_counts, decode,
+    drop_beside, encode, keyed_records, link_beside, link_state, on_every_core, read_evidence,
+    stored, to_json, visited_status,
 };
 
 /// What the incremental analysis reads of each stored location record.
@@ -55,8 +55,30 @@ pub(super) async fn plan(
     context: &Context,
     mut delta: HashMap<i64, ListingEvidence>,
 ) -> Result<Plan, AnalyseError> {
-    let (rows, mut load_seconds) = all_listings(store, true).await?;
+    // Every stored location is read (and what time and visits now make of it worked out) while
+    // the listings are read: against the latest sighting as counted first, which the listings
+    // then confirm.
+    let extent = store.listings_extent().await?;
+    let (rows, held) = both(
+        || all_listings(store, true, extent.count),
+        || held_locations(store, context, extent.latest_sighting),
+    )
+    .await?;
+    let (rows, mut load_seconds) = rows?;
+    let Some(reference) = rows.iter().map(|r| r.last_seen).max() else {
+        return Ok(Plan {
+            load_seconds,
+            ..Plan::default()
+        });
+    };
     let mark = Instant::now();
+    let held = match held? {
+        // Listings were stored between the two reads: worked out again against the new latest.
+        (at, _) if at != Some(reference) => {
+            held_locations(store, context, Some(reference)).await?.1
+        }
+        (_, held) => held,
+    };
     // Listings whose text an erasure removed: remade from their stored evidence.
     let reanalyse: HashSet<i64> = store.listings_to_reanalyse().await?.into_iter().collect();
     let changed_ids: Vec<i64> = delta.keys().chain(&reanalyse).copied().collect();
@@ -89,14 +111,8 @@ pub(super) async fn plan(
     }
 
     let sketches = sketches_of(&rows, &fresh, context)?;
-    let Some(reference) = rows.iter().map(|r| r.last_seen).max() else {
-        plan.load_seconds = load_seconds;
-        return Ok(plan);
-    };
-    // Stored locations, and what time and visits now make of them: read while linking runs.
-    let (clusters, held) =
-        link_beside(&rows, &sketches, held_locations(store, context, reference)).await?;
-    let held = held?;
+    // Nothing left to read beside the linking: the stored locations were read with the listings.
+    let (clusters, ()) = link_beside(&rows, &sketches, async {}).await?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     let cluster_of = &clusters.cluster_of;
 
@@ -207,17 +223,19 @@ pub(super) async fn plan(
         plan.write.push(stored(kind, a, b, json));
     });
     plan.delete = gone(&rows, &held, &scope, &premises, &written);
-    let deleted: HashSet<&RecordKey> = plan.delete.iter().collect();
+    // Locations the scope wrote or deleted (a few thousand of the store's hundreds of thousands).
+    let remade: HashSet<&str> = written
+        .iter()
+        .chain(&plan.delete)
+        .filter(|(kind, _, _)| *kind == RecordKind::Location)
+        .map(|(_, location, _)| location.as_str())
+        .collect();
 
     // Locations outside the scope whose status moved with time or a visit.
-    let mut statuses: HashMap<&str, LocationStatus> = HashMap::new();
+    let mut statuses: HashMap<&str, LocationStatus> = HashMap::with_capacity(held.len());
+    let mut rewritten = Vec::new();
     for h in &held {
-        let key = (
-            RecordKind::Location,
-            h.stored.location.clone(),
-            String::new(),
-        );
-        if written.contains(&key) || deleted.contains(&key) {
+        if remade.contains(h.stored.location.as_str()) {
             continue;
         }
         statuses.insert(&h.stored.location, h.status);
@@ -229,10 +247,15 @@ pub(super) async fn plan(
                 ))
             })?;
             record.status = h.status;
-            plan.write
-                .push(stored(RecordKind::Location, key.1, key.2, to_json(&record)));
+            rewritten.push(stored(
+                RecordKind::Location,
+                h.stored.location.clone(),
+                String::new(),
+                to_json(&record),
+            ));
         }
     }
+    plan.write.append(&mut rewritten);
     for r in &plan.write {
         if r.kind == RecordKind::Location {
             let status: StatusOnly = serde_json::from_str(&r.json)
@@ -254,6 +277,11 @@ pub(super) async fn plan(
         }
     }
     plan.load_seconds = load_seconds;
+    // Freed on another thread while the save runs on this one: a million listings' rows,
+    // sketches and cluster names take a few hundred milliseconds to free.
+    drop(statuses);
+    drop(remade);
+    drop_beside((rows, sketches, clusters, held, fresh));
     Ok(plan)
 }
 
@@ -290,13 +318,18 @@ fn sketches_of(
     )
 }
 
-/// Every stored location record, with the status and short-lived flag it should now have.
+/// Every stored location record, with the status and short-lived flag it should now have at
+/// `reference` (the latest sighting; none: no listings, so no locations either), and the
+/// reference used.
 async fn held_locations(
     store: &Store,
     context: &Context,
-    reference: Timestamp,
-) -> Result<Vec<Held>, AnalyseError> {
+    reference: Option<Timestamp>,
+) -> Result<(Option<Timestamp>, Vec<Held>), AnalyseError> {
     let mut held = Vec::new();
+    let Some(at) = reference else {
+        return Ok((reference, held));
+    };
     let mut bad: Option<String> = None;
     store
         .for_each_record(RecordKind::Location, &mut |json| {
@@ -308,7 +341,7 @@ async fn held_locations(
             let (timed, short_lived) =
                 context
                     .settings
-                    .timing(stored.first_seen, stored.last_seen, reference);
+                    .timing(stored.first_seen, stored.last_seen, at);
             let status = visited_status(&context.visits, &stored.location).unwrap_or(timed);
             let json = (status != stored.status).then(|| json.to_owned());
             held.push(Held {
@@ -324,7 +357,7 @@ async fn held_locations(
             Some(m) => AnalyseError::Corrupt(m),
             None => AnalyseError::Store(e),
         })?;
-    Ok(held)
+    Ok((reference, held))
 }
 
 /// Stored records of the scope that were not made again: the records of the scope's clusters as

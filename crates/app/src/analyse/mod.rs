@@ -321,13 +321,16 @@ async fn extract_between(
 }
 
 /// Every listing in store order (with its link state when `with_links`), and the seconds the
-/// read took.
+/// read took; `expected`: how many the store counted just before (room reserved for them).
 async fn all_listings(
     store: &Store,
     with_links: bool,
+    expected: u64,
 ) -> Result<(Vec<ListingRow>, f64), AnalyseError> {
     let mark = Instant::now();
-    let mut rows: Vec<ListingRow> = Vec::new();
+    // Reserved for the count read just before (a vector grown a million rows at a time copies
+    // them over and over into fresh memory, which is what costs most on these machines).
+    let mut rows: Vec<ListingRow> = Vec::with_capacity(expected.try_into().unwrap_or(0));
     store
         .listings(with_links, &mut |row| {
             rows.push(row);
@@ -403,6 +406,44 @@ async fn link_beside<T: Send>(
             Ok((clusters, other))
         })
     })
+}
+
+/// Runs two reads of the store at once (each made by its closure), each on a thread of its own
+/// when the runtime has several (a read of a million rows keeps a core busy for a second); one
+/// after the other otherwise.
+async fn both<A, B, FA, FB>(
+    a: impl FnOnce() -> FA + Send,
+    b: impl FnOnce() -> FB + Send,
+) -> Result<(A, B), AnalyseError>
+where
+    A: Send,
+    B: Send,
+    FA: std::future::Future<Output = A>,
+    FB: std::future::Future<Output = B>,
+{
+    let handle = tokio::runtime::Handle::current();
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        let first = a().await;
+        return Ok((first, b().await));
+    }
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| handle.block_on(b()));
+            let first = scope.spawn(|| handle.block_on(a()));
+            let panicked = |_| AnalyseError::Corrupt("a reading thread panicked".into());
+            let first = first.join().map_err(panicked)?;
+            Ok((first, second.join().map_err(panicked)?))
+        })
+    })
+}
+
+/// Frees `value` on a thread of its own, so that the caller goes on at once (the analysis frees
+/// a million listings' working data while it saves).
+fn drop_beside<T: Send + 'static>(value: T) {
+    // Should no thread start, the closure is dropped here, and `value` with it.
+    let _ = std::thread::Builder::new()
+        .name("analysis-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Locations visited are `visited`, or `closed` when their latest visit closed them.
