@@ -276,22 +276,22 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
         distinct.sort_unstable();
         let near = per_band(4, |band| {
             let mut pairs: Vec<(usize, usize)> = Vec::new();
-            let mut parts: Vec<(u16, u32)> = distinct
+            // (band value, index, bits): the bits ride along so that a bucket's comparisons read
+            // one run of memory instead of reaching into `distinct` for every pair.
+            let mut parts: Vec<(u16, u32, u64)> = distinct
                 .iter()
                 .enumerate()
-                .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32))
+                .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32, bits))
                 .collect();
             parts.sort_unstable();
             for run in parts.chunk_by(|a, b| a.0 == b.0) {
                 if run.len() < 2 || run.len() > settings.max_image_listings {
                     continue;
                 }
-                for (x, &(_, a)) in run.iter().enumerate() {
-                    for &(_, b) in &run[x + 1..] {
-                        let (ba, ia) = distinct[a as usize];
-                        let (bb, ib) = distinct[b as usize];
+                for (x, &(_, a, ba)) in run.iter().enumerate() {
+                    for &(_, b, bb) in &run[x + 1..] {
                         if (ba ^ bb).count_ones() <= settings.phash_max_distance {
-                            pairs.push((ia, ib));
+                            pairs.push((distinct[a as usize].1, distinct[b as usize].1));
                         }
                     }
                 }
