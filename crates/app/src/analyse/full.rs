@@ -82,7 +82,7 @@ pub(super) async fn plan(
         ..Plan::default()
     };
     // The stored records' digests are read while linking runs.
-    let (clusters, held) = link_beside(&rows, &sketches, store.record_digests()).await?;
+    let (clusters, held) = link_beside(&rows, &sketches, || store.record_digests()).await?;
     let mut held = held?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     // The link states are made after the records (their cluster ids then moved, not copied):

@@ -112,7 +112,7 @@ pub(super) async fn plan(
 
     let sketches = sketches_of(&rows, &fresh, context)?;
     // Nothing left to read beside the linking: the stored locations were read with the listings.
-    let (clusters, ()) = link_beside(&rows, &sketches, async {}).await?;
+    let (clusters, ()) = link_beside(&rows, &sketches, || async {}).await?;
     (plan.clusters, plan.linked_clusters) = cluster_counts(&clusters);
     let cluster_of = &clusters.cluster_of;
 

@@ -375,10 +375,10 @@ fn link_state(row: &ListingRow, cluster: &str, sketch: &Sketch) -> LinkState {
 /// Links every listing from its sketch while `beside` (a read of the store) runs, on another core
 /// when the runtime has several (linking a million listings takes a core for seconds); one after
 /// the other otherwise.
-async fn link_beside<T: Send>(
+async fn link_beside<T: Send, F: std::future::Future<Output = T>>(
     rows: &[ListingRow],
     sketches: &[Sketch],
-    beside: impl std::future::Future<Output = T> + Send,
+    beside: impl FnOnce() -> F + Send,
 ) -> Result<(Clusters, T), AnalyseError> {
     let evidence: Vec<lantern_link::Evidence<'_>> = rows
         .iter()
@@ -390,27 +390,13 @@ async fn link_beside<T: Send>(
             inputs: &s.inputs,
         })
         .collect();
-    let link = || lantern_link::link(&evidence, lantern_link::Settings::default());
-    let handle = tokio::runtime::Handle::current();
-    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        let other = beside.await;
-        return Ok((link(), other));
-    }
-    tokio::task::block_in_place(|| {
-        std::thread::scope(|scope| {
-            let reading = scope.spawn(|| handle.block_on(beside));
-            let clusters = link();
-            let other = reading
-                .join()
-                .map_err(|_| AnalyseError::Corrupt("a reading thread panicked".into()))?;
-            Ok((clusters, other))
-        })
-    })
+    let link = || async { lantern_link::link(&evidence, lantern_link::Settings::default()) };
+    both(link, beside).await
 }
 
-/// Runs two reads of the store at once (each made by its closure), each on a thread of its own
-/// when the runtime has several (a read of a million rows keeps a core busy for a second); one
-/// after the other otherwise.
+/// Runs two pieces of work at once (each future made by its closure: reads of the store, or
+/// linking), each on a thread of its own when the runtime has several (a read of a million rows
+/// keeps a core busy for a second); one after the other otherwise.
 async fn both<A, B, FA, FB>(
     a: impl FnOnce() -> FA + Send,
     b: impl FnOnce() -> FB + Send,
@@ -430,7 +416,7 @@ where
         std::thread::scope(|scope| {
             let second = scope.spawn(|| handle.block_on(b()));
             let first = scope.spawn(|| handle.block_on(a()));
-            let panicked = |_| AnalyseError::Corrupt("a reading thread panicked".into());
+            let panicked = |_| AnalyseError::Corrupt("an analysis thread panicked".into());
             let first = first.join().map_err(panicked)?;
             Ok((first, second.join().map_err(panicked)?))
         })
