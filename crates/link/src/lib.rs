@@ -336,12 +336,10 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
     }
     // The roots, and their names (a hash each) worked out on every core.
     let named: Vec<usize> = (0..n).filter(|&root| sizes[root] > 0).collect();
-    let per_part = named.len().div_ceil(cores()).max(1);
-    let names: Vec<String> = per_band(named.len().div_ceil(per_part), |part| {
-        named
+    let parts: Vec<&[usize]> = named.chunks(named.len().div_ceil(cores()).max(1)).collect();
+    let names: Vec<String> = per_band(parts.len(), |part| {
+        parts[part]
             .iter()
-            .skip(part * per_part)
-            .take(per_part)
             .map(|&root| {
                 let a = &listings[anchor[root]];
                 singleton_cluster_id(a.source, a.external_id)

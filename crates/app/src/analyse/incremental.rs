@@ -72,13 +72,11 @@ pub(super) async fn plan(
         });
     };
     let mark = Instant::now();
-    let held = match held? {
+    let mut held = held?;
+    if extent.latest_sighting != Some(reference) {
         // Listings were stored between the two reads: worked out again against the new latest.
-        (at, _) if at != Some(reference) => {
-            held_locations(store, context, Some(reference)).await?.1
-        }
-        (_, held) => held,
-    };
+        held = held_locations(store, context, Some(reference)).await?;
+    }
     // Listings whose text an erasure removed: remade from their stored evidence.
     let reanalyse: HashSet<i64> = store.listings_to_reanalyse().await?.into_iter().collect();
     let changed_ids: Vec<i64> = delta.keys().chain(&reanalyse).copied().collect();
@@ -233,7 +231,6 @@ pub(super) async fn plan(
 
     // Locations outside the scope whose status moved with time or a visit.
     let mut statuses: HashMap<&str, LocationStatus> = HashMap::with_capacity(held.len());
-    let mut rewritten = Vec::new();
     for h in &held {
         if remade.contains(h.stored.location.as_str()) {
             continue;
@@ -247,7 +244,7 @@ pub(super) async fn plan(
                 ))
             })?;
             record.status = h.status;
-            rewritten.push(stored(
+            plan.write.push(stored(
                 RecordKind::Location,
                 h.stored.location.clone(),
                 String::new(),
@@ -255,7 +252,6 @@ pub(super) async fn plan(
             ));
         }
     }
-    plan.write.append(&mut rewritten);
     for r in &plan.write {
         if r.kind == RecordKind::Location {
             let status: StatusOnly = serde_json::from_str(&r.json)
@@ -319,16 +315,15 @@ fn sketches_of(
 }
 
 /// Every stored location record, with the status and short-lived flag it should now have at
-/// `reference` (the latest sighting; none: no listings, so no locations either), and the
-/// reference used.
+/// `reference` (the latest sighting; none: no listings, so no locations either).
 async fn held_locations(
     store: &Store,
     context: &Context,
     reference: Option<Timestamp>,
-) -> Result<(Option<Timestamp>, Vec<Held>), AnalyseError> {
+) -> Result<Vec<Held>, AnalyseError> {
     let mut held = Vec::new();
     let Some(at) = reference else {
-        return Ok((reference, held));
+        return Ok(held);
     };
     let mut bad: Option<String> = None;
     store
@@ -357,7 +352,7 @@ async fn held_locations(
             Some(m) => AnalyseError::Corrupt(m),
             None => AnalyseError::Store(e),
         })?;
-    Ok((reference, held))
+    Ok(held)
 }
 
 /// Stored records of the scope that were not made again: the records of the scope's clusters as
