@@ -264,10 +264,6 @@ pub(crate) const DELETE_ALL_EVIDENCE: &str = "DELETE FROM listing_evidence";
 /// `sqlite_analysis_save::RECREATE_SEARCH`).
 pub(crate) const DELETE_ALL_SEARCH: &str = "DELETE FROM listing_search";
 pub(crate) const INSERT_SEARCH_SQLITE: &str = "INSERT INTO listing_search (rowid, document) ";
-/// Search rows are replaced by deleting then inserting (the table has no unique key).
-pub(crate) const DELETE_SEARCH_POSTGRES: &str = "DELETE FROM listing_search WHERE listing_id IN (";
-pub(crate) const INSERT_SEARCH_POSTGRES: &str =
-    "INSERT INTO listing_search (listing_id, document) ";
 pub(crate) const UPSERT_EVIDENCE: &str = "INSERT INTO listing_evidence (listing_id, evidence) ";
 pub(crate) const UPSERT_EVIDENCE_TAIL: &str =
     " ON CONFLICT (listing_id) DO UPDATE SET evidence = excluded.evidence";

@@ -15,6 +15,7 @@ pub mod migrations;
 mod model;
 pub mod plan;
 pub mod postgres;
+mod postgres_copy;
 pub mod retention;
 mod sql;
 pub mod sqlite;

@@ -16,6 +16,7 @@ use crate::model::{
     RunStatus, StoreCounts,
 };
 use crate::plan::{self, Existing};
+use crate::postgres_copy::{CopyRow, copy_in};
 use crate::{CaptureStore, IngestTx, migrations, sql};
 
 /// A store on a PostgreSQL server.
@@ -458,13 +459,14 @@ impl PostgresStore {
         Ok(held)
     }
 
-    /// The analysis save: multi-row statements in one transaction (PostgreSQL keeps the
-    /// records' indexes through a bulk save; dropping one would lock readers out until commit).
+    /// The analysis save, in one transaction: each table's rows go through binary COPY (see
+    /// [`copy_upsert`]). PostgreSQL keeps the records' indexes through a bulk save; dropping one
+    /// would lock readers out until commit.
     pub(crate) async fn bulk_save_analysis(
         &self,
         save: crate::analysis::AnalysisSave,
     ) -> Result<crate::analysis::SaveOutcome> {
-        use crate::analysis::{self as a, INSERT_CHUNK};
+        use crate::analysis as a;
         let (write, delete) = (a::in_write_order(&save.write), &save.delete);
         let mut tx = self
             .pool
@@ -476,97 +478,68 @@ impl PostgresStore {
                 .execute(&mut *tx)
                 .await
                 .context("clearing evidence")?;
-        }
-        for chunk in save.evidence.chunks(INSERT_CHUNK) {
-            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_EVIDENCE);
-            q.push_values(chunk, |mut b, (id, blob)| {
-                b.push_bind(*id).push_bind(blob.as_slice());
-            });
-            q.push(a::UPSERT_EVIDENCE_TAIL);
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .context("writing evidence")?;
-        }
-        if save.replace_all_evidence {
             sqlx::query(a::DELETE_ALL_SEARCH)
                 .execute(&mut *tx)
                 .await
                 .context("clearing the search index")?;
         }
-        for chunk in save.search.chunks(INSERT_CHUNK) {
-            // After clearing the whole table there is nothing to replace.
-            if !save.replace_all_evidence {
-                let mut q = sqlx::QueryBuilder::<Postgres>::new(a::DELETE_SEARCH_POSTGRES);
-                let mut ids = q.separated(", ");
-                for (id, _) in chunk {
-                    ids.push_bind(*id);
-                }
-                q.push(")");
-                q.build()
-                    .execute(&mut *tx)
-                    .await
-                    .context("clearing search documents")?;
+        copy_upsert(
+            &mut tx,
+            &EVIDENCE_TABLE,
+            &save.evidence,
+            |row, (id, blob)| {
+                row.bigint(*id).bytes(blob)?;
+                Ok(())
+            },
+        )
+        .await?;
+        copy_upsert(&mut tx, &SEARCH_TABLE, &save.search, |row, (id, doc)| {
+            row.bigint(*id).text(doc)?;
+            Ok(())
+        })
+        .await?;
+        if !delete.is_empty() {
+            let mut kinds = Vec::with_capacity(delete.len());
+            let (mut sort_a, mut sort_b) = (kinds.clone(), kinds.clone());
+            for (kind, ka, kb) in delete {
+                kinds.push(kind.as_str());
+                sort_a.push(ka.as_str());
+                sort_b.push(kb.as_str());
             }
-            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::INSERT_SEARCH_POSTGRES);
-            q.push_values(chunk, |mut b, (id, doc)| {
-                b.push_bind(*id).push_bind(doc.as_str());
-            });
-            q.build()
+            sqlx::query(DELETE_RECORDS)
+                .bind(kinds)
+                .bind(sort_a)
+                .bind(sort_b)
                 .execute(&mut *tx)
                 .await
-                .context("writing search documents")?;
+                .context("deleting records")?;
         }
-        for (kind, ka, kb) in delete {
-            sqlx::query(a::DELETE_RECORD)
-                .bind(kind.as_str())
-                .bind(ka)
-                .bind(kb)
-                .execute(&mut *tx)
-                .await
-                .context("deleting a record")?;
-        }
-        for chunk in write.chunks(INSERT_CHUNK) {
-            let lookups = chunk
-                .iter()
-                .map(|r| r.lookups())
-                .collect::<Result<Vec<_>>>()?;
-            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_RECORDS);
-            q.push_values(chunk.iter().zip(lookups), |mut b, (r, lookups)| {
-                b.push_bind(r.kind.as_str())
-                    .push_bind(r.sort_a.as_str())
-                    .push_bind(r.sort_b.as_str())
-                    .push_bind(r.digest)
-                    .push_bind(r.json.as_str())
-                    .push_bind(lookups.cluster)
-                    .push_bind(lookups.status);
-            });
-            q.push(a::UPSERT_RECORDS_TAIL);
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .context("writing records")?;
-        }
+        copy_upsert(&mut tx, &RECORDS_TABLE, write.iter().copied(), |row, r| {
+            let lookups = r.lookups()?;
+            row.text(r.kind.as_str())?
+                .text(&r.sort_a)?
+                .text(&r.sort_b)?
+                .bigint(r.digest)
+                .text(&r.json)?
+                .text_or_null(lookups.cluster.as_deref())?
+                .text_or_null(lookups.status.as_deref())?;
+            Ok(())
+        })
+        .await?;
         if save.replace_all_links {
             sqlx::query(a::DELETE_ALL_LINKS)
                 .execute(&mut *tx)
                 .await
                 .context("clearing link states")?;
         }
-        for chunk in save.links.chunks(INSERT_CHUNK) {
-            let mut q = sqlx::QueryBuilder::<Postgres>::new(a::UPSERT_LINKS);
-            q.push_values(chunk, |mut b, (id, state)| {
-                b.push_bind(*id)
-                    .push_bind(state.last_seen.as_datetime())
-                    .push_bind(state.cluster.as_str())
-                    .push_bind(state.sketch.as_slice());
-            });
-            q.push(a::UPSERT_LINKS_TAIL);
-            q.build()
-                .execute(&mut *tx)
-                .await
-                .context("writing link states")?;
-        }
+        copy_upsert(&mut tx, &LINKS_TABLE, &save.links, |row, (id, state)| {
+            row.bigint(*id)
+                .timestamptz(state.last_seen.as_datetime())
+                .text(&state.cluster)?
+                .bytes(&state.sketch)?;
+            Ok(())
+        })
+        .await?;
         let outcome = a::SaveOutcome {
             written: write.len() as u64,
             deleted: delete.len() as u64,
@@ -597,4 +570,129 @@ impl PostgresStore {
         tx.commit().await.context("committing the analysis")?;
         Ok(outcome)
     }
+}
+
+/// Deletes the records whose keys are given as three parallel arrays.
+const DELETE_RECORDS: &str = "DELETE FROM analysis_records r \
+     USING UNNEST($1::text[], $2::text[], $3::text[]) AS k (kind, sort_a, sort_b) \
+     WHERE r.kind = k.kind AND r.sort_a = k.sort_a AND r.sort_b = k.sort_b";
+
+/// The staging table of a bulk write is this followed by its table's name.
+const STAGE_PREFIX: &str = "lantern_stage_";
+
+/// A table the analysis save writes in bulk.
+struct BulkTable {
+    /// Its name.
+    name: &'static str,
+    /// The columns written, in COPY order.
+    columns: &'static str,
+    /// How many columns that is.
+    column_count: i16,
+    /// The `ON CONFLICT ... DO UPDATE` clause that makes an insert an upsert.
+    upsert_tail: &'static str,
+}
+
+const EVIDENCE_TABLE: BulkTable = BulkTable {
+    name: "listing_evidence",
+    columns: "listing_id, evidence",
+    column_count: 2,
+    upsert_tail: crate::analysis::UPSERT_EVIDENCE_TAIL,
+};
+
+const SEARCH_TABLE: BulkTable = BulkTable {
+    name: "listing_search",
+    columns: "listing_id, document",
+    column_count: 2,
+    upsert_tail: " ON CONFLICT (listing_id) DO UPDATE SET document = excluded.document",
+};
+
+const RECORDS_TABLE: BulkTable = BulkTable {
+    name: "analysis_records",
+    columns: "kind, sort_a, sort_b, digest, record, cluster, status",
+    column_count: 7,
+    upsert_tail: crate::analysis::UPSERT_RECORDS_TAIL,
+};
+
+const LINKS_TABLE: BulkTable = BulkTable {
+    name: "listing_links",
+    columns: "listing_id, last_seen, cluster, sketch",
+    column_count: 4,
+    upsert_tail: crate::analysis::UPSERT_LINKS_TAIL,
+};
+
+/// Writes `rows` into `table` within `tx`, replacing rows with the same key. An empty table
+/// (the first analysis, or a full one that has just cleared it) takes the rows by a COPY straight
+/// into it; otherwise they are copied into a staging table dropped at commit and upserted from
+/// there in one statement.
+async fn copy_upsert<T>(
+    tx: &mut Transaction<'static, Postgres>,
+    table: &BulkTable,
+    rows: impl IntoIterator<Item = T>,
+    encode: impl FnMut(&mut CopyRow<'_>, T) -> Result<()>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
+        return Ok(());
+    }
+    let BulkTable {
+        name,
+        columns,
+        column_count,
+        upsert_tail,
+    } = table;
+    let holds_rows: bool =
+        sqlx::query_scalar(fixed_sql(&["SELECT EXISTS (SELECT 1 FROM ", name, ")"]))
+            .fetch_one(&mut **tx)
+            .await
+            .context("looking for rows to replace")?;
+    let copy = |into: &[&'static str]| {
+        let mut parts = vec!["COPY "];
+        parts.extend_from_slice(into);
+        parts.extend_from_slice(&[" (", columns, ") FROM STDIN (FORMAT binary)"]);
+        fixed_sql(&parts)
+    };
+    if !holds_rows {
+        copy_in(tx, &copy(&[name]).0, *column_count, rows, encode).await?;
+        return Ok(());
+    }
+    let stage = [STAGE_PREFIX, name];
+    sqlx::query(fixed_sql(&[
+        "CREATE TEMPORARY TABLE ",
+        STAGE_PREFIX,
+        name,
+        " (LIKE ",
+        name,
+        ") ON COMMIT DROP",
+    ]))
+    .execute(&mut **tx)
+    .await
+    .context("making a staging table")?;
+    copy_in(tx, &copy(&stage).0, *column_count, rows, encode).await?;
+    sqlx::query(fixed_sql(&[
+        "INSERT INTO ",
+        name,
+        " (",
+        columns,
+        ") SELECT ",
+        columns,
+        " FROM ",
+        STAGE_PREFIX,
+        name,
+        upsert_tail,
+    ]))
+    .execute(&mut **tx)
+    .await
+    .context("upserting staged rows")?;
+    sqlx::query(fixed_sql(&["DROP TABLE ", STAGE_PREFIX, name]))
+        .execute(&mut **tx)
+        .await
+        .context("dropping a staging table")?;
+    Ok(())
+}
+
+/// A statement joined from fixed fragments: each is `&'static str`, text written in this file
+/// (table and column names, clauses), never a value, so the joined statement is as safe as a
+/// literal. Values always travel as bound parameters or COPY data.
+fn fixed_sql(parts: &[&'static str]) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(parts.concat())
 }
