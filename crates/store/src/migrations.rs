@@ -63,6 +63,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "search_hashsize",
         include_str!("../migrations/sqlite/0011_search_hashsize.sql"),
     ),
+    (
+        12,
+        "search_terms",
+        include_str!("../migrations/sqlite/0012_search_terms.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -121,6 +126,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         11,
         "search_hashsize",
         include_str!("../migrations/postgres/0011_search_hashsize.sql"),
+    ),
+    (
+        12,
+        "search_terms",
+        include_str!("../migrations/postgres/0012_search_terms.sql"),
     ),
 ];
 

@@ -347,7 +347,8 @@ crate::retention::retention_store_impl!(
     sqlx::Postgres,
     |t: Timestamp| t.as_datetime(),
     ts,
-    "UPDATE listing_search SET document = $2 WHERE listing_id = $1"
+    "UPDATE listing_search SET document = $2, terms = to_tsvector('simple', $2) \
+     WHERE listing_id = $1"
 );
 
 crate::audit::audit_store_impl!(
@@ -459,86 +460,115 @@ impl PostgresStore {
         Ok(held)
     }
 
+    /// The search terms of `search`'s documents (see [`SEARCH_TERMS`]), made by the server on a
+    /// connection of their own: a million documents' terms take it about a minute, which this
+    /// way runs beside the save's other writes instead of after them (the terms column was
+    /// generated until migration 12 and held the same values).
+    async fn search_terms(&self, search: &[(i64, String)]) -> Result<Vec<Vec<u8>>> {
+        let mut terms = Vec::with_capacity(search.len());
+        if search.is_empty() {
+            return Ok(terms);
+        }
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .context("connecting to make search terms")?;
+        for chunk in search.chunks(SEARCH_TERMS_CHUNK) {
+            let documents: Vec<&str> = chunk.iter().map(|(_, doc)| doc.as_str()).collect();
+            let made: Vec<Vec<u8>> = sqlx::query_scalar(SEARCH_TERMS)
+                .bind(documents)
+                .fetch_all(&mut *conn)
+                .await
+                .context("making search terms")?;
+            if made.len() != chunk.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "the server made search terms for {} of {} documents",
+                    made.len(),
+                    chunk.len()
+                )));
+            }
+            terms.extend(made);
+        }
+        Ok(terms)
+    }
+
     /// The analysis save, in one transaction: each table's rows go through binary COPY (see
     /// [`copy_upsert`]). PostgreSQL keeps the records' indexes through a bulk save; dropping one
     /// would lock readers out until commit.
     pub(crate) async fn bulk_save_analysis(
         &self,
-        save: crate::analysis::AnalysisSave,
+        mut save: crate::analysis::AnalysisSave,
     ) -> Result<crate::analysis::SaveOutcome> {
         use crate::analysis as a;
+        let evidence = std::mem::take(&mut save.evidence);
+        let evidence_written = evidence.len();
+        let search = std::mem::take(&mut save.search);
         let (write, delete) = (a::in_write_order(&save.write), &save.delete);
         let mut tx = self
             .pool
             .begin()
             .await
             .context("starting the analysis write")?;
-        if save.replace_all_evidence {
-            sqlx::query(a::DELETE_ALL_EVIDENCE)
-                .execute(&mut *tx)
-                .await
-                .context("clearing evidence")?;
-            sqlx::query(a::DELETE_ALL_SEARCH)
-                .execute(&mut *tx)
-                .await
-                .context("clearing the search index")?;
-        }
+        // The search terms are made on a second connection while this one writes the rest.
+        let writes = async {
+            if save.replace_all_evidence {
+                sqlx::query(a::DELETE_ALL_EVIDENCE)
+                    .execute(&mut *tx)
+                    .await
+                    .context("clearing evidence")?;
+                sqlx::query(a::DELETE_ALL_SEARCH)
+                    .execute(&mut *tx)
+                    .await
+                    .context("clearing the search index")?;
+            }
+            copy_upsert(&mut tx, &EVIDENCE_TABLE, &evidence, |row, (id, blob)| {
+                row.bigint(*id).bytes(blob)?;
+                Ok(())
+            })
+            .await?;
+            drop(evidence);
+            if !delete.is_empty() {
+                delete_records(&mut tx, delete).await?;
+            }
+            copy_upsert(&mut tx, &RECORDS_TABLE, write.iter().copied(), |row, r| {
+                let lookups = r.lookups()?;
+                row.text(r.kind.as_str())?
+                    .text(&r.sort_a)?
+                    .text(&r.sort_b)?
+                    .bigint(r.digest)
+                    .text(&r.json)?
+                    .text_or_null(lookups.cluster.as_deref())?
+                    .text_or_null(lookups.status.as_deref())?;
+                Ok(())
+            })
+            .await?;
+            if save.replace_all_links {
+                sqlx::query(a::DELETE_ALL_LINKS)
+                    .execute(&mut *tx)
+                    .await
+                    .context("clearing link states")?;
+            }
+            copy_upsert(&mut tx, &LINKS_TABLE, &save.links, |row, (id, state)| {
+                row.bigint(*id)
+                    .timestamptz(state.last_seen.as_datetime())
+                    .text(&state.cluster)?
+                    .bytes(&state.sketch)?;
+                Ok(())
+            })
+            .await
+        };
+        let (terms, ()) = tokio::try_join!(self.search_terms(&search), writes)?;
+        let documents = search.iter().zip(&terms);
         copy_upsert(
             &mut tx,
-            &EVIDENCE_TABLE,
-            &save.evidence,
-            |row, (id, blob)| {
-                row.bigint(*id).bytes(blob)?;
+            &SEARCH_TABLE,
+            documents,
+            |row, ((id, doc), terms)| {
+                row.bigint(*id).text(doc)?.bytes(terms)?;
                 Ok(())
             },
         )
-        .await?;
-        copy_upsert(&mut tx, &SEARCH_TABLE, &save.search, |row, (id, doc)| {
-            row.bigint(*id).text(doc)?;
-            Ok(())
-        })
-        .await?;
-        if !delete.is_empty() {
-            let mut kinds = Vec::with_capacity(delete.len());
-            let (mut sort_a, mut sort_b) = (kinds.clone(), kinds.clone());
-            for (kind, ka, kb) in delete {
-                kinds.push(kind.as_str());
-                sort_a.push(ka.as_str());
-                sort_b.push(kb.as_str());
-            }
-            sqlx::query(DELETE_RECORDS)
-                .bind(kinds)
-                .bind(sort_a)
-                .bind(sort_b)
-                .execute(&mut *tx)
-                .await
-                .context("deleting records")?;
-        }
-        copy_upsert(&mut tx, &RECORDS_TABLE, write.iter().copied(), |row, r| {
-            let lookups = r.lookups()?;
-            row.text(r.kind.as_str())?
-                .text(&r.sort_a)?
-                .text(&r.sort_b)?
-                .bigint(r.digest)
-                .text(&r.json)?
-                .text_or_null(lookups.cluster.as_deref())?
-                .text_or_null(lookups.status.as_deref())?;
-            Ok(())
-        })
-        .await?;
-        if save.replace_all_links {
-            sqlx::query(a::DELETE_ALL_LINKS)
-                .execute(&mut *tx)
-                .await
-                .context("clearing link states")?;
-        }
-        copy_upsert(&mut tx, &LINKS_TABLE, &save.links, |row, (id, state)| {
-            row.bigint(*id)
-                .timestamptz(state.last_seen.as_datetime())
-                .text(&state.cluster)?
-                .bytes(&state.sketch)?;
-            Ok(())
-        })
         .await?;
         let outcome = a::SaveOutcome {
             written: write.len() as u64,
@@ -561,7 +591,7 @@ impl PostgresStore {
             .bind(save.through_capture_id)
             .bind(save.evidence_version)
             .bind(save.captures_read as i64)
-            .bind(save.evidence.len() as i64)
+            .bind(evidence_written as i64)
             .bind(outcome.written as i64)
             .bind(outcome.deleted as i64)
             .execute(&mut *tx)
@@ -579,6 +609,36 @@ const DELETE_RECORDS: &str = "DELETE FROM analysis_records r \
 
 /// The staging table of a bulk write is this followed by its table's name.
 const STAGE_PREFIX: &str = "lantern_stage_";
+
+/// Each document's search terms as `to_tsvector('simple', ...)` makes them, in PostgreSQL's binary
+/// form, in the order of the documents given (`$1`).
+const SEARCH_TERMS: &str = "SELECT tsvectorsend(to_tsvector('simple', u.document)) \
+     FROM UNNEST($1::text[]) WITH ORDINALITY AS u (document, n) ORDER BY u.n";
+
+/// Documents per statement making search terms.
+const SEARCH_TERMS_CHUNK: usize = 5_000;
+
+/// Deletes the records with these keys.
+async fn delete_records(
+    tx: &mut Transaction<'static, Postgres>,
+    keys: &[crate::analysis::RecordKey],
+) -> Result<()> {
+    let mut kinds = Vec::with_capacity(keys.len());
+    let (mut sort_a, mut sort_b) = (kinds.clone(), kinds.clone());
+    for (kind, ka, kb) in keys {
+        kinds.push(kind.as_str());
+        sort_a.push(ka.as_str());
+        sort_b.push(kb.as_str());
+    }
+    sqlx::query(DELETE_RECORDS)
+        .bind(kinds)
+        .bind(sort_a)
+        .bind(sort_b)
+        .execute(&mut **tx)
+        .await
+        .context("deleting records")?;
+    Ok(())
+}
 
 /// A table the analysis save writes in bulk.
 struct BulkTable {
@@ -601,9 +661,10 @@ const EVIDENCE_TABLE: BulkTable = BulkTable {
 
 const SEARCH_TABLE: BulkTable = BulkTable {
     name: "listing_search",
-    columns: "listing_id, document",
-    column_count: 2,
-    upsert_tail: " ON CONFLICT (listing_id) DO UPDATE SET document = excluded.document",
+    columns: "listing_id, document, terms",
+    column_count: 3,
+    upsert_tail: " ON CONFLICT (listing_id) DO UPDATE SET document = excluded.document, \
+         terms = excluded.terms",
 };
 
 const RECORDS_TABLE: BulkTable = BulkTable {

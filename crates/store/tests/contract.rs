@@ -539,15 +539,46 @@ async fn analysis_saves_evidence_records_and_deletions() {
             held[&(RecordKind::Location, "loc-1".to_owned(), String::new())],
             first[2].digest
         );
-        let changed = store
-            .save_analysis(save(
-                Vec::new(),
-                vec![stored(RecordKind::Advert, "site-b", "2", "{\"b\":22}")],
-                vec![(RecordKind::Location, "loc-1".to_owned(), String::new())],
-            ))
+        // The second save also rewrites one listing's evidence and search document: an upsert
+        // into tables that already hold rows.
+        let mut again = save(
+            vec![(ids[0], vec![4, 5])],
+            vec![stored(RecordKind::Advert, "site-b", "2", "{\"b\":22}")],
+            vec![(RecordKind::Location, "loc-1".to_owned(), String::new())],
+        );
+        again.search = vec![(ids[0], format!("listing{} Moseley", ids[0]))];
+        let changed = store.save_analysis(again).await.unwrap();
+        assert_eq!((changed.written, changed.deleted), (1, 1), "{}", db.backend);
+        let mut evidence = Vec::new();
+        store
+            .evidence_of(&ids, &mut |id, blob| {
+                evidence.push((id, blob));
+                Ok(())
+            })
             .await
             .unwrap();
-        assert_eq!((changed.written, changed.deleted), (1, 1), "{}", db.backend);
+        evidence.sort();
+        let mut expected = vec![(ids[0], vec![4, 5]), (ids[1], vec![1, 2, 3])];
+        expected.sort();
+        assert_eq!(evidence, expected, "{}", db.backend);
+        let found = |hits: Vec<String>| hits.len();
+        let moseley = store.search_listings(&terms(&["moseley"]), 10).await;
+        assert_eq!(found(moseley.unwrap()), 1, "{}", db.backend);
+        let digbeth = store.search_listings(&terms(&["digbeth"]), 10).await;
+        assert_eq!(found(digbeth.unwrap()), 1, "{}: replaced", db.backend);
+        if db.backend == "postgres" {
+            // The save has the server make each document's terms; they must be exactly what
+            // the search query's own parsing expects.
+            raw(
+                &store,
+                &db,
+                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM listing_search \
+                 WHERE terms IS DISTINCT FROM to_tsvector('simple', document)) \
+                 THEN RAISE EXCEPTION 'stored terms differ from the documents'; END IF; END $$",
+            )
+            .await
+            .unwrap();
+        }
         let mut adverts = Vec::new();
         store
             .for_each_record(RecordKind::Advert, &mut |j| {
