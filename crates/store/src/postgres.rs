@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use lantern_core::{Timestamp, ValidCapture};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolCopyExt, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ use crate::model::{
     RunStatus, StoreCounts,
 };
 use crate::plan::{self, Existing};
-use crate::postgres_copy::{CopyRow, copy_in};
+use crate::postgres_copy::{CopyRow, copy_in, copy_out};
 use crate::{CaptureStore, IngestTx, migrations, sql};
 
 /// A store on a PostgreSQL server.
@@ -387,58 +387,110 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Every listing in key order, with its link state when asked. Two binary COPYs out on two
+    /// connections at once, joined here by listing id: at 1M listings the server's joined,
+    /// sorted read took 2.3-3.2 s and sqlx's row decoding as much again; the listings alone
+    /// (in key order, by their unique index) and the link states alone take it 0.9 and 0.7 s.
     pub(crate) async fn bulk_listings(
         &self,
         with_links: bool,
         f: &mut dyn FnMut(crate::analysis::ListingRow) -> std::io::Result<()>,
     ) -> Result<()> {
-        let sql = if with_links {
-            crate::analysis::LISTINGS_WITH_LINKS
-        } else {
-            crate::analysis::LISTINGS
+        if !with_links {
+            return self
+                .copy_listings(&mut |row| f(row).map_err(StoreError::Callback))
+                .await;
+        }
+        let (mut listings, mut links) = (Vec::new(), std::collections::HashMap::new());
+        let mut listing = |row| {
+            listings.push(row);
+            Ok(())
         };
-        let mut rows = sqlx::query(sql).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await.context("reading listings")? {
-            let link = if with_links {
-                match row.get::<Option<OffsetDateTime>, _>(5) {
-                    Some(seen) => Some(crate::analysis::LinkState {
-                        last_seen: ts(seen)?,
-                        cluster: row.get(6),
-                        sketch: row.get(7),
-                    }),
-                    None => None,
-                }
-            } else {
-                None
-            };
-            f(crate::analysis::ListingRow {
-                listing_id: row.get(0),
-                source: row.get(1),
-                external_id: row.get(2),
-                first_seen: ts(row.get(3))?,
-                last_seen: ts(row.get(4))?,
-                link,
-            })
-            .map_err(StoreError::Callback)?;
+        let mut link = |id, state| {
+            links.insert(id, state);
+            Ok(())
+        };
+        tokio::try_join!(
+            self.copy_listings(&mut listing),
+            self.copy_link_states(&mut link)
+        )?;
+        for mut row in listings {
+            row.link = links.remove(&row.listing_id);
+            f(row).map_err(StoreError::Callback)?;
         }
         Ok(())
     }
 
+    /// Every listing in key order, without its link state.
+    async fn copy_listings(
+        &self,
+        f: &mut dyn FnMut(crate::analysis::ListingRow) -> Result<()>,
+    ) -> Result<()> {
+        let statement = fixed_sql(&["COPY (", crate::analysis::LISTINGS, COPY_OUT_TAIL]);
+        let data = self
+            .pool
+            .copy_out_raw(&statement.0)
+            .await
+            .context("reading listings")?;
+        copy_out(data, 5, |row| {
+            f(crate::analysis::ListingRow {
+                listing_id: row.bigint()?,
+                source: row.text()?.to_owned(),
+                external_id: row.text()?.to_owned(),
+                first_seen: copied_timestamp(row.unix_micros()?)?,
+                last_seen: copied_timestamp(row.unix_micros()?)?,
+                link: None,
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Every stored link state with its listing id, in no order.
+    async fn copy_link_states(
+        &self,
+        f: &mut dyn FnMut(i64, crate::analysis::LinkState) -> Result<()>,
+    ) -> Result<()> {
+        let statement = fixed_sql(&["COPY (", LINK_STATES, COPY_OUT_TAIL]);
+        let data = self
+            .pool
+            .copy_out_raw(&statement.0)
+            .await
+            .context("reading link states")?;
+        copy_out(data, 4, |row| {
+            let id = row.bigint()?;
+            let state = crate::analysis::LinkState {
+                last_seen: copied_timestamp(row.unix_micros()?)?,
+                cluster: row.text()?.to_owned(),
+                sketch: row.bytes()?.to_vec(),
+            };
+            f(id, state)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Every record of `kind` in key order: a binary COPY out (`kind` is written into the
+    /// statement, which COPY cannot bind: it is one of [`RecordKind`]'s fixed names).
+    ///
+    /// [`RecordKind`]: crate::analysis::RecordKind
     pub(crate) async fn bulk_records_of_kind(
         &self,
         kind: crate::analysis::RecordKind,
         f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
     ) -> Result<u64> {
-        let mut rows = sqlx::query(crate::analysis::RECORDS_OF_KIND)
-            .bind(kind.as_str())
-            .fetch(&self.pool);
-        let mut count = 0;
-        while let Some(row) = rows.try_next().await.context("reading records")? {
-            let json: &str = row.get(0);
-            f(json).map_err(StoreError::Callback)?;
-            count += 1;
-        }
-        Ok(count)
+        let statement = fixed_sql(&[
+            "COPY (SELECT record FROM analysis_records WHERE kind = '",
+            kind.as_str(),
+            "' ORDER BY sort_a, sort_b",
+            COPY_OUT_TAIL,
+        ]);
+        let data = self
+            .pool
+            .copy_out_raw(&statement.0)
+            .await
+            .context("reading records")?;
+        copy_out(data, 1, |row| f(row.text()?).map_err(StoreError::Callback)).await
     }
 
     pub(crate) async fn bulk_record_digests(
@@ -600,6 +652,18 @@ impl PostgresStore {
         tx.commit().await.context("committing the analysis")?;
         Ok(outcome)
     }
+}
+
+/// Every stored link state, in no order (see [`PostgresStore::bulk_listings`]).
+const LINK_STATES: &str = "SELECT listing_id, last_seen, cluster, sketch FROM listing_links";
+
+/// Ends a `COPY (query` that sends its rows out in binary.
+const COPY_OUT_TAIL: &str = ") TO STDOUT (FORMAT binary)";
+
+/// A timestamp read from a binary COPY (microseconds since the Unix epoch).
+fn copied_timestamp(micros: i64) -> Result<Timestamp> {
+    Timestamp::from_unix_micros(micros)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp of {micros} µs: {e}")))
 }
 
 /// Deletes the records whose keys are given as three parallel arrays.

@@ -106,6 +106,170 @@ pub(crate) async fn copy_in<T>(
     copy.finish().await.context("finishing a bulk copy")
 }
 
+/// Where the signature's fixed part of the header ends (the extension length follows).
+const HEADER_FIXED: usize = 11 + 4 + 4;
+
+/// One row of a binary COPY being read: call one method per column, in the statement's order.
+pub(crate) struct CopyFields<'a> {
+    rest: &'a [u8],
+}
+
+/// A field's bytes could not be read as the column's type.
+fn malformed(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("a bulk copy from PostgreSQL sent {what}"))
+}
+
+impl<'a> CopyFields<'a> {
+    /// The next field's bytes (`None` for NULL).
+    fn field(&mut self) -> Result<Option<&'a [u8]>> {
+        let (len, rest) = self
+            .rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| malformed("a row with too few fields"))?;
+        let len = i32::from_be_bytes(*len);
+        if len < 0 {
+            self.rest = rest;
+            return Ok(None);
+        }
+        let (value, rest) = rest
+            .split_at_checked(len as usize)
+            .ok_or_else(|| malformed("a field longer than its row"))?;
+        self.rest = rest;
+        Ok(Some(value))
+    }
+
+    /// A field that may not be NULL.
+    fn required(&mut self) -> Result<&'a [u8]> {
+        self.field()?
+            .ok_or_else(|| malformed("NULL where a value is required"))
+    }
+
+    /// A `BIGINT`.
+    pub(crate) fn bigint(&mut self) -> Result<i64> {
+        let bytes: [u8; 8] = self
+            .required()?
+            .try_into()
+            .map_err(|_| malformed("an integer that is not 8 bytes"))?;
+        Ok(i64::from_be_bytes(bytes))
+    }
+
+    /// A `BYTEA`.
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8]> {
+        self.required()
+    }
+
+    /// A `TEXT`.
+    pub(crate) fn text(&mut self) -> Result<&'a str> {
+        std::str::from_utf8(self.required()?).map_err(|_| malformed("text that is not UTF-8"))
+    }
+
+    /// A `TIMESTAMPTZ`, as microseconds since the Unix epoch.
+    pub(crate) fn unix_micros(&mut self) -> Result<i64> {
+        self.bigint()?
+            .checked_add(PG_EPOCH_UNIX * 1_000_000)
+            .ok_or_else(|| malformed("a timestamp out of range"))
+    }
+}
+
+/// What comes next in a binary COPY's data.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// A whole row of this many bytes (its field count included).
+    Row(usize),
+    /// The end of the data.
+    End,
+    /// More bytes are needed.
+    Partial,
+}
+
+/// Looks at the start of `data` for a whole row of `columns` fields.
+fn next_row(data: &[u8], columns: i16) -> Result<Next> {
+    let Some(count) = data.first_chunk::<2>().map(|c| i16::from_be_bytes(*c)) else {
+        return Ok(Next::Partial);
+    };
+    if count == -1 {
+        return Ok(Next::End);
+    }
+    if count != columns {
+        return Err(malformed("a row with the wrong number of fields"));
+    }
+    let mut at = 2;
+    for _ in 0..count {
+        let Some(len) = data.get(at..at + 4) else {
+            return Ok(Next::Partial);
+        };
+        let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+        at += 4 + usize::try_from(len).unwrap_or(0);
+        if at > data.len() {
+            return Ok(Next::Partial);
+        }
+    }
+    Ok(Next::Row(at))
+}
+
+/// The length of the binary format's header at the start of `data`, or `None` until all of it
+/// is there.
+fn header_len(data: &[u8]) -> Result<Option<usize>> {
+    if data.len() < HEADER_FIXED {
+        return Ok(None);
+    }
+    if !data.starts_with(&HEADER[..11]) {
+        return Err(malformed("data that is not in the binary format"));
+    }
+    let extension = u32::from_be_bytes([data[15], data[16], data[17], data[18]]) as usize;
+    Ok((data.len() >= HEADER_FIXED + extension).then_some(HEADER_FIXED + extension))
+}
+
+/// Reads a `COPY ... TO STDOUT (FORMAT binary)` of rows with `columns` fields from `data` (the
+/// stream sqlx gives), calling `row` for each row in order. Messages may split rows anywhere.
+/// Returns the rows read.
+pub(crate) async fn copy_out<B: AsRef<[u8]>>(
+    mut data: impl futures_util::Stream<Item = sqlx::Result<B>> + Unpin,
+    columns: i16,
+    mut row: impl FnMut(&mut CopyFields<'_>) -> Result<()>,
+) -> Result<u64> {
+    use futures_util::TryStreamExt;
+    let (mut pending, mut started, mut ended, mut rows) = (Vec::new(), false, false, 0);
+    while let Some(message) = data.try_next().await.context("reading a bulk copy")? {
+        let message = message.as_ref();
+        if ended {
+            return Err(malformed("data after its end"));
+        }
+        let buf = if pending.is_empty() {
+            message
+        } else {
+            pending.extend_from_slice(message);
+            pending.as_slice()
+        };
+        let mut at = 0;
+        if !started && let Some(len) = header_len(buf)? {
+            (at, started) = (len, true);
+        }
+        while started && !ended {
+            match next_row(&buf[at..], columns)? {
+                Next::Row(len) => {
+                    row(&mut CopyFields {
+                        rest: &buf[at + 2..at + len],
+                    })?;
+                    rows += 1;
+                    at += len;
+                }
+                Next::End => (at, ended) = (at + 2, true),
+                Next::Partial => break,
+            }
+        }
+        if pending.is_empty() {
+            pending.extend_from_slice(&message[at..]);
+        } else {
+            pending.drain(..at);
+        }
+    }
+    if !ended || !pending.is_empty() {
+        return Err(malformed("data that stops in the middle"));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +307,65 @@ mod tests {
             Ok(())
         });
         assert_eq!(got[4..], (-1_000_000i64).to_be_bytes());
+    }
+
+    /// A whole COPY: header, the rows `encode` writes, trailer.
+    fn copy_data(rows: &[(i64, &str)]) -> Vec<u8> {
+        let mut buf = HEADER.to_vec();
+        for (id, text) in rows {
+            buf.extend_from_slice(&2i16.to_be_bytes());
+            let mut row = CopyRow { buf: &mut buf };
+            row.bigint(*id).text(text).unwrap();
+        }
+        buf.extend_from_slice(&TRAILER);
+        buf
+    }
+
+    fn read_back(messages: Vec<Vec<u8>>) -> Result<Vec<(i64, String)>> {
+        let stream = futures_util::stream::iter(messages.into_iter().map(Ok::<_, sqlx::Error>));
+        let mut read = Vec::new();
+        let count = block_on(copy_out(stream, 2, |f| {
+            let id = f.bigint()?;
+            let text = f.text()?.to_owned();
+            read.push((id, text));
+            Ok(())
+        }))?;
+        assert_eq!(count as usize, read.len());
+        Ok(read)
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn rows_read_back_as_written_however_the_messages_split_them() {
+        let rows = [(1, "Digbeth"), (-7, "Moseley"), (1 << 40, "")];
+        let data = copy_data(&rows);
+        let want: Vec<(i64, String)> = rows.iter().map(|(id, t)| (*id, t.to_string())).collect();
+        for size in [1, 2, 3, 7, 19, 20, data.len()] {
+            let messages = data.chunks(size).map(<[u8]>::to_vec).collect();
+            assert_eq!(
+                read_back(messages).unwrap(),
+                want,
+                "messages of {size} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn a_copy_cut_short_or_not_binary_is_an_error() {
+        let data = copy_data(&[(1, "Digbeth")]);
+        let cut = data[..data.len() - 3].to_vec();
+        let err = read_back(vec![cut]).unwrap_err().to_string();
+        assert!(err.contains("stops in the middle"), "{err}");
+        let err = read_back(vec![b"1\tDigbeth\n\\.\n".repeat(3)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not in the binary format"), "{err}");
     }
 
     #[test]
