@@ -708,10 +708,8 @@ async fn delete_records(
 struct BulkTable {
     /// Its name.
     name: &'static str,
-    /// The columns written, in COPY order.
+    /// The columns written, in COPY order, separated by commas.
     columns: &'static str,
-    /// How many columns that is.
-    column_count: i16,
     /// The `ON CONFLICT ... DO UPDATE` clause that makes an insert an upsert.
     upsert_tail: &'static str,
 }
@@ -719,14 +717,12 @@ struct BulkTable {
 const EVIDENCE_TABLE: BulkTable = BulkTable {
     name: "listing_evidence",
     columns: "listing_id, evidence",
-    column_count: 2,
     upsert_tail: crate::analysis::UPSERT_EVIDENCE_TAIL,
 };
 
 const SEARCH_TABLE: BulkTable = BulkTable {
     name: "listing_search",
     columns: "listing_id, document, terms",
-    column_count: 3,
     upsert_tail: " ON CONFLICT (listing_id) DO UPDATE SET document = excluded.document, \
          terms = excluded.terms",
 };
@@ -734,16 +730,19 @@ const SEARCH_TABLE: BulkTable = BulkTable {
 const RECORDS_TABLE: BulkTable = BulkTable {
     name: "analysis_records",
     columns: "kind, sort_a, sort_b, digest, record, cluster, status",
-    column_count: 7,
     upsert_tail: crate::analysis::UPSERT_RECORDS_TAIL,
 };
 
 const LINKS_TABLE: BulkTable = BulkTable {
     name: "listing_links",
     columns: "listing_id, last_seen, cluster, sketch",
-    column_count: 4,
     upsert_tail: crate::analysis::UPSERT_LINKS_TAIL,
 };
+
+/// How many columns a comma-separated list names.
+fn column_count(columns: &str) -> i16 {
+    1 + columns.bytes().filter(|&b| b == b',').count() as i16
+}
 
 /// Writes `rows` into `table` within `tx`, replacing rows with the same key. An empty table
 /// (the first analysis, or a full one that has just cleared it) takes the rows by a COPY straight
@@ -762,9 +761,9 @@ async fn copy_upsert<T>(
     let BulkTable {
         name,
         columns,
-        column_count,
         upsert_tail,
     } = table;
+    let column_count = column_count(columns);
     let holds_rows: bool =
         sqlx::query_scalar(fixed_sql(&["SELECT EXISTS (SELECT 1 FROM ", name, ")"]))
             .fetch_one(&mut **tx)
@@ -777,7 +776,7 @@ async fn copy_upsert<T>(
         fixed_sql(&parts)
     };
     if !holds_rows {
-        copy_in(tx, &copy(&[name]).0, *column_count, rows, encode).await?;
+        copy_in(tx, &copy(&[name]).0, column_count, rows, encode).await?;
         return Ok(());
     }
     let stage = [STAGE_PREFIX, name];
@@ -792,7 +791,7 @@ async fn copy_upsert<T>(
     .execute(&mut **tx)
     .await
     .context("making a staging table")?;
-    copy_in(tx, &copy(&stage).0, *column_count, rows, encode).await?;
+    copy_in(tx, &copy(&stage).0, column_count, rows, encode).await?;
     sqlx::query(fixed_sql(&[
         "INSERT INTO ",
         name,
