@@ -16,7 +16,7 @@ use crate::model::{
     RunStatus, StoreCounts,
 };
 use crate::plan::{self, Existing};
-use crate::postgres_copy::{CopyRow, copy_in, copy_out};
+use crate::postgres_copy::{CopyFields, CopyRow, copy_in, copy_out};
 use crate::{CaptureStore, IngestTx, migrations, sql};
 
 /// A store on a PostgreSQL server.
@@ -421,18 +421,27 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Runs the COPY out joined from `statement`'s fixed fragments on a pooled connection and
+    /// hands `row` each of its rows of `columns` fields; returns the rows read.
+    async fn copy_query_out(
+        &self,
+        statement: &[&'static str],
+        columns: i16,
+        what: &'static str,
+        row: impl FnMut(&mut CopyFields<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        let statement = fixed_sql(statement);
+        let data = self.pool.copy_out_raw(&statement.0).await.context(what)?;
+        copy_out(data, columns, row).await
+    }
+
     /// Every listing in key order, without its link state.
     async fn copy_listings(
         &self,
         f: &mut dyn FnMut(crate::analysis::ListingRow) -> Result<()>,
     ) -> Result<()> {
-        let statement = fixed_sql(&["COPY (", crate::analysis::LISTINGS, COPY_OUT_TAIL]);
-        let data = self
-            .pool
-            .copy_out_raw(&statement.0)
-            .await
-            .context("reading listings")?;
-        copy_out(data, 5, |row| {
+        let query = ["COPY (", crate::analysis::LISTINGS, COPY_OUT_TAIL];
+        self.copy_query_out(&query, 5, "reading listings", |row| {
             f(crate::analysis::ListingRow {
                 listing_id: row.bigint()?,
                 source: row.text()?.to_owned(),
@@ -451,13 +460,8 @@ impl PostgresStore {
         &self,
         f: &mut dyn FnMut(i64, crate::analysis::LinkState) -> Result<()>,
     ) -> Result<()> {
-        let statement = fixed_sql(&["COPY (", LINK_STATES, COPY_OUT_TAIL]);
-        let data = self
-            .pool
-            .copy_out_raw(&statement.0)
-            .await
-            .context("reading link states")?;
-        copy_out(data, 4, |row| {
+        let query = ["COPY (", LINK_STATES, COPY_OUT_TAIL];
+        self.copy_query_out(&query, 4, "reading link states", |row| {
             let id = row.bigint()?;
             let state = crate::analysis::LinkState {
                 last_seen: copied_timestamp(row.unix_micros()?)?,
@@ -479,18 +483,16 @@ impl PostgresStore {
         kind: crate::analysis::RecordKind,
         f: &mut (dyn FnMut(&str) -> std::io::Result<()> + Send),
     ) -> Result<u64> {
-        let statement = fixed_sql(&[
+        let query = [
             "COPY (SELECT record FROM analysis_records WHERE kind = '",
             kind.as_str(),
             "' ORDER BY sort_a, sort_b",
             COPY_OUT_TAIL,
-        ]);
-        let data = self
-            .pool
-            .copy_out_raw(&statement.0)
-            .await
-            .context("reading records")?;
-        copy_out(data, 1, |row| f(row.text()?).map_err(StoreError::Callback)).await
+        ];
+        self.copy_query_out(&query, 1, "reading records", |row| {
+            f(row.text()?).map_err(StoreError::Callback)
+        })
+        .await
     }
 
     pub(crate) async fn bulk_record_digests(
