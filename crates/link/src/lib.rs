@@ -236,9 +236,9 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
             }
         }
     }
-    sort_on_cores(&mut ids, |id| id.0);
+    sort_by_prefix(&mut ids, |id| top16(id.0), cores());
     ids.dedup();
-    sort_on_cores(&mut phashes, |p| p.0);
+    sort_by_prefix(&mut phashes, |p| top16(p.0), cores());
     phashes.dedup_by_key(|p| p.0);
     let mut phashes = phashes.into_iter().peekable();
     // Distinct perceptual hashes (of images that are not stock), with their first listing.
@@ -273,7 +273,7 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
 
     // Near-identical perceptual hashes: candidates share one of four 16-bit bands exactly.
     if settings.phash_max_distance > 0 {
-        distinct.sort_unstable();
+        sort_by_prefix(&mut distinct, |d| top16(d.0), cores());
         let near = per_band(4, |band| {
             let mut pairs: Vec<(usize, usize)> = Vec::new();
             // (band value, index, bits): the bits ride along so that a bucket's comparisons read
@@ -283,7 +283,7 @@ pub fn link(listings: &[Evidence<'_>], settings: Settings) -> Clusters {
                 .enumerate()
                 .map(|(k, &(bits, _))| ((bits >> (16 * band)) as u16, k as u32, bits))
                 .collect();
-            parts.sort_unstable();
+            sort_by_prefix(&mut parts, |part| part.0, 1);
             for run in parts.chunk_by(|a, b| a.0 == b.0) {
                 if run.len() < 2 || run.len() > settings.max_image_listings {
                     continue;
@@ -554,8 +554,9 @@ fn look_alikes_in_band(
             entries.push((signatures.keys(i)[band], i as u32));
         }
     }
-    entries.sort_unstable();
+    sort_by_prefix(&mut entries, |entry| top16(entry.0), 1);
     let mut distinct: Vec<u32> = Vec::new();
+    let mut bucket = Bucket::default();
     for run in entries.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
             continue;
@@ -575,18 +576,24 @@ fn look_alikes_in_band(
             }
             continue;
         }
-        for (x, &(_, a)) in run.iter().enumerate() {
-            for &(_, b) in &run[x + 1..] {
-                let (ga, gb) = (groups[a as usize], groups[b as usize]);
-                let (ta, tb) = (signatures.text(a as usize), signatures.text(b as usize));
+        bucket.gather(run, signatures, groups, band);
+        for x in 0..bucket.len() {
+            let (a, ga) = bucket.members[x];
+            let (ta, ka) = (bucket.text(x), bucket.earlier_keys(x));
+            for y in x + 1..bucket.len() {
+                let (b, gb) = bucket.members[y];
+                // Two listings whose templates already proved common gain nothing from a pair.
+                if ga == gb || (found.common[a as usize] && found.common[b as usize]) {
+                    continue;
+                }
+                let tb = bucket.text(y);
+                if ta.len() != tb.len() {
+                    continue;
+                }
                 // A pair sharing several bands is looked at once, in the first it shares (the
                 // first bucket it shares: two keys equal by chance count as shared, and the pair
                 // was met in that band's bucket).
-                if ga == gb || ta.len() != tb.len() {
-                    continue;
-                }
-                let (ka, kb) = (signatures.keys(a as usize), signatures.keys(b as usize));
-                if ka[..band].iter().zip(&kb[..band]).any(|(x, y)| x == y) {
+                if ka.iter().zip(bucket.earlier_keys(y)).any(|(p, q)| p == q) {
                     continue;
                 }
                 let similar = similarity(ta, tb);
@@ -606,32 +613,122 @@ fn look_alikes_in_band(
     }
 }
 
+/// One LSH bucket's listings gathered side by side (index and group, signature, the keys of the
+/// bands before this one): its pairs then read a few short runs of memory instead of reaching
+/// across a million listings' signatures for each of them.
+#[derive(Default)]
+struct Bucket {
+    /// (listing index, group) of each member, in bucket order.
+    members: Vec<(u32, u32)>,
+    /// The members' signatures one after another (see `spans`).
+    texts: Vec<u32>,
+    /// Each member's keys of the bands before this one, `band` apart.
+    keys: Vec<u64>,
+    /// Where each member's signature starts in `texts`, and its length.
+    spans: Vec<(u32, u32)>,
+    /// The band being looked at (how many earlier keys each member carries).
+    band: usize,
+}
+
+impl Bucket {
+    /// Gathers the members of `run` (a bucket of band `band`).
+    fn gather(&mut self, run: &[(u64, u32)], signatures: &Signatures, groups: &[u32], band: usize) {
+        self.members.clear();
+        self.texts.clear();
+        self.keys.clear();
+        self.spans.clear();
+        self.band = band;
+        for &(_, i) in run {
+            let text = signatures.text(i as usize);
+            self.members.push((i, groups[i as usize]));
+            self.spans
+                .push((self.texts.len() as u32, text.len() as u32));
+            self.texts.extend_from_slice(text);
+            self.keys
+                .extend_from_slice(&signatures.keys(i as usize)[..band]);
+        }
+    }
+
+    /// How many members.
+    fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Member `x`'s signature.
+    fn text(&self, x: usize) -> &[u32] {
+        let (start, len) = self.spans[x];
+        &self.texts[start as usize..(start + len) as usize]
+    }
+
+    /// Member `x`'s keys of the bands before this one.
+    fn earlier_keys(&self, x: usize) -> &[u64] {
+        &self.keys[x * self.band..(x + 1) * self.band]
+    }
+}
+
 /// The cores to share work out among.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Sorts `items`, whose order is led by `hash` (a well-spread 64-bit hash), on two cores: parted
-/// in place by the hash's top bit, each part sorted on a core of its own. The same order as
-/// `sort_unstable`: every item of the first part sorts before every item of the second.
-fn sort_on_cores<T: Ord + Send>(items: &mut [T], hash: impl Fn(&T) -> u64) {
-    let mut low = 0;
-    for i in 0..items.len() {
-        if hash(&items[i]) >> 63 == 0 {
-            items.swap(i, low);
-            low += 1;
-        }
-    }
-    let (low, high) = items.split_at_mut(low);
-    if cores() < 2 {
-        low.sort_unstable();
-        high.sort_unstable();
+/// How many values a sort prefix takes ([`sort_by_prefix`]).
+const PREFIXES: usize = 1 << 16;
+
+/// Sorts `items` into the order `sort_unstable` gives, when `prefix` is a 16-bit summary that
+/// leads that order (`a <= b` implies `prefix(a) <= prefix(b)`: the top bits of a leading hash,
+/// say): items are counted and placed by prefix in two passes, then each prefix's short run is
+/// sorted, the runs shared out among `cores` cores. A million items take a fraction of a
+/// comparison sort's time, whose every level reads the whole slice again.
+fn sort_by_prefix<T: Ord + Copy + Send>(
+    items: &mut Vec<T>,
+    prefix: impl Fn(&T) -> u16,
+    cores: usize,
+) {
+    let Some(&first) = items.first() else {
         return;
+    };
+    // starts[p]: where prefix p's run begins; starts[PREFIXES]: the end.
+    let mut starts = vec![0_usize; PREFIXES + 1];
+    for item in items.iter() {
+        starts[usize::from(prefix(item)) + 1] += 1;
     }
-    std::thread::scope(|scope| {
-        scope.spawn(|| high.sort_unstable());
-        low.sort_unstable();
-    });
+    for p in 1..=PREFIXES {
+        starts[p] += starts[p - 1];
+    }
+    let mut next = starts.clone();
+    let mut placed = vec![first; items.len()];
+    for &item in items.iter() {
+        let p = usize::from(prefix(&item));
+        placed[next[p]] = item;
+        next[p] += 1;
+    }
+    let starts = &starts;
+    // Sorts the runs of prefixes `from..to` in `part`, which begins at item `offset`.
+    let sort_runs = move |part: &mut [T], offset: usize, from: usize, to: usize| {
+        for p in from..to {
+            part[starts[p] - offset..starts[p + 1] - offset].sort_unstable();
+        }
+    };
+    if cores < 2 {
+        sort_runs(&mut placed, 0, 0, PREFIXES);
+    } else {
+        // The first prefix whose run begins at or after the middle item starts the second half.
+        let half = starts
+            .partition_point(|&start| start < items.len() / 2)
+            .min(PREFIXES);
+        let split = starts[half];
+        let (low, high) = placed.split_at_mut(split);
+        std::thread::scope(|scope| {
+            scope.spawn(|| sort_runs(high, split, half, PREFIXES));
+            sort_runs(low, 0, 0, half);
+        });
+    }
+    *items = placed;
+}
+
+/// The top 16 bits of a 64-bit value: the prefix of a sort led by a hash.
+fn top16(value: u64) -> u16 {
+    (value >> 48) as u16
 }
 
 /// `f` of each band `0..bands`, in band order, the bands shared out among the cores (each band's
@@ -713,27 +810,39 @@ mod tests {
         link(&evidence, Settings::default())
     }
 
-    /// Parted by the top bit and sorted on two cores, items come out exactly as one sort puts
-    /// them, duplicates and ties on the hash included.
+    /// Placed by prefix and sorted run by run, on one core or several, items come out exactly as
+    /// one sort puts them: duplicates, ties on the hash, crowded and empty prefixes included.
     #[test]
-    fn sorting_on_cores_gives_the_order_of_one_sort() {
+    fn sorting_by_prefix_gives_the_order_of_one_sort() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut items: Vec<(u64, u32)> = (0..10_000_u32)
+        let mut items: Vec<(u64, u32)> = (0..20_000_u32)
             .map(|i| {
                 state = state
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1_442_695_040_888_963_407);
-                // A few hashes repeat, with different second fields.
-                (if i % 7 == 0 { 1 << 63 } else { state }, i % 13)
+                // A few hashes repeat, with different second fields; one prefix is crowded.
+                let hash = match i % 7 {
+                    0 => 1 << 63,
+                    1 => 0xabcd_0000_0000_0000 | (state >> 40),
+                    _ => state,
+                };
+                (hash, i % 13)
             })
             .collect();
         items.extend(items.clone().into_iter().take(500));
         let mut expected = items.clone();
         expected.sort_unstable();
-        sort_on_cores(&mut items, |item| item.0);
-        assert_eq!(items, expected);
-        assert!(expected.iter().any(|item| item.0 >> 63 == 0));
-        assert!(expected.iter().any(|item| item.0 >> 63 == 1));
+        for cores in [1, 2, 3] {
+            let mut sorted = items.clone();
+            sort_by_prefix(&mut sorted, |item| top16(item.0), cores);
+            assert_eq!(sorted, expected, "{cores} core(s)");
+        }
+        let mut empty: Vec<(u64, u32)> = Vec::new();
+        sort_by_prefix(&mut empty, |item| top16(item.0), 2);
+        assert!(empty.is_empty());
+        let mut one = vec![(7_u64, 1_u32)];
+        sort_by_prefix(&mut one, |item| top16(item.0), 2);
+        assert_eq!(one, vec![(7, 1)]);
     }
 
     #[test]

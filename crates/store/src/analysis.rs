@@ -240,9 +240,6 @@ pub(crate) const CAPTURES_BETWEEN_BY_LISTING: &str = "SELECT id, listing_id, raw
      FROM captures WHERE id > $1 AND id <= $2 AND erased_at IS NULL ORDER BY listing_id, id";
 pub(crate) const LISTINGS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
      l.last_seen FROM listings l ORDER BY l.source, l.external_id";
-pub(crate) const LISTINGS_WITH_LINKS: &str = "SELECT l.id, l.source, l.external_id, l.first_seen, \
-     l.last_seen, k.last_seen, k.cluster, k.sketch FROM listings l \
-     LEFT JOIN listing_links k ON k.listing_id = l.id ORDER BY l.source, l.external_id";
 pub(crate) const EVIDENCE_OF: &str =
     "SELECT listing_id, evidence FROM listing_evidence WHERE listing_id IN (";
 pub(crate) const DELETE_ALL_LINKS: &str = "DELETE FROM listing_links";

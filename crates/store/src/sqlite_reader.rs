@@ -68,50 +68,90 @@ pub(crate) fn captures_between(
     })
 }
 
-/// Every listing, ordered by `(source, external_id)`, with its link state when asked for.
+/// Every listing, ordered by `(source, external_id)`, with its link state when asked for. With
+/// link states, two reads on two connections at once, joined here by listing id: the listings in
+/// key order and the link states in table order. The joined read made SQLite look up each
+/// listing's link state in its table, a million searches of the tree at 1M listings.
 pub(crate) fn listings(
     path: &Path,
     with_links: bool,
     f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>,
 ) -> Result<()> {
     blocking(|| {
-        let conn = open(path)?;
-        let sql = if with_links {
-            crate::analysis::LISTINGS_WITH_LINKS
-        } else {
-            crate::analysis::LISTINGS
-        };
-        let mut stmt = conn.prepare(sql).map_err(db("reading listings"))?;
-        let mut rows = stmt.query([]).map_err(db("reading listings"))?;
-        while let Some(row) = rows.next().map_err(db("reading listings"))? {
-            let first: String = row.get(3).map_err(db("reading a listing"))?;
-            let last: String = row.get(4).map_err(db("reading a listing"))?;
-            let link = if with_links {
-                let seen: Option<String> = row.get(5).map_err(db("reading a link state"))?;
-                match seen {
-                    Some(seen) => Some(LinkState {
-                        last_seen: ts(&seen)?,
-                        cluster: row.get(6).map_err(db("reading a link state"))?,
-                        sketch: row.get(7).map_err(db("reading a link state"))?,
-                    }),
-                    None => None,
-                }
-            } else {
-                None
-            };
-            f(ListingRow {
-                listing_id: row.get(0).map_err(db("reading a listing"))?,
-                source: row.get(1).map_err(db("reading a listing"))?,
-                external_id: row.get(2).map_err(db("reading a listing"))?,
-                first_seen: ts(&first)?,
-                last_seen: ts(&last)?,
-                link,
-            })
-            .map_err(StoreError::Callback)?;
+        if !with_links {
+            return each_listing(path, f);
+        }
+        let (listings, links) = std::thread::scope(|scope| {
+            let links = scope.spawn(|| link_states(path));
+            let mut listings = Vec::new();
+            let read = each_listing(path, &mut |row| {
+                listings.push(row);
+                Ok(())
+            });
+            let links = links
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (read.map(|()| listings), links)
+        });
+        let (listings, mut links) = (listings?, links?);
+        for mut row in listings {
+            if let Ok(at) = links.binary_search_by_key(&row.listing_id, |(id, _)| *id) {
+                row.link = links[at].1.take();
+            }
+            f(row).map_err(StoreError::Callback)?;
         }
         Ok(())
     })
 }
+
+/// Every listing in key order, without its link state.
+fn each_listing(path: &Path, f: &mut dyn FnMut(ListingRow) -> std::io::Result<()>) -> Result<()> {
+    let conn = open(path)?;
+    let mut stmt = conn
+        .prepare(crate::analysis::LISTINGS)
+        .map_err(db("reading listings"))?;
+    let mut rows = stmt.query([]).map_err(db("reading listings"))?;
+    while let Some(row) = rows.next().map_err(db("reading listings"))? {
+        let first: String = row.get(3).map_err(db("reading a listing"))?;
+        let last: String = row.get(4).map_err(db("reading a listing"))?;
+        f(ListingRow {
+            listing_id: row.get(0).map_err(db("reading a listing"))?,
+            source: row.get(1).map_err(db("reading a listing"))?,
+            external_id: row.get(2).map_err(db("reading a listing"))?,
+            first_seen: ts(&first)?,
+            last_seen: ts(&last)?,
+            link: None,
+        })
+        .map_err(StoreError::Callback)?;
+    }
+    Ok(())
+}
+
+/// Every link state by listing id, in id order (the table's own order).
+fn link_states(path: &Path) -> Result<Vec<(i64, Option<LinkState>)>> {
+    let conn = open(path)?;
+    let mut stmt = conn
+        .prepare(LINK_STATES)
+        .map_err(db("reading link states"))?;
+    let mut rows = stmt.query([]).map_err(db("reading link states"))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db("reading link states"))? {
+        let seen: String = row.get(1).map_err(db("reading a link state"))?;
+        out.push((
+            row.get(0).map_err(db("reading a link state"))?,
+            Some(LinkState {
+                last_seen: ts(&seen)?,
+                cluster: row.get(2).map_err(db("reading a link state"))?,
+                sketch: row.get(3).map_err(db("reading a link state"))?,
+            }),
+        ));
+    }
+    Ok(out)
+}
+
+/// Every link state in listing id order: the table's rowid order, so a plain walk of it.
+const LINK_STATES: &str =
+    "SELECT listing_id, last_seen, cluster, sketch FROM listing_links ORDER BY listing_id";
 
 /// Every stored record of `kind`, in export order, its JSON handed to `f`; how many.
 pub(crate) fn records_of_kind(
