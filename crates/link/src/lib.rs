@@ -561,8 +561,9 @@ fn look_alikes_in_band(
         if run.len() < 2 {
             continue;
         }
+        bucket.enlist(run, groups);
         distinct.clear();
-        distinct.extend(run.iter().map(|&(_, i)| groups[i as usize]));
+        distinct.extend(bucket.members.iter().map(|&(_, group)| group));
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 2 {
@@ -576,7 +577,7 @@ fn look_alikes_in_band(
             }
             continue;
         }
-        bucket.gather(run, signatures, groups, band);
+        bucket.gather(signatures, band);
         for x in 0..bucket.len() {
             let (a, ga) = bucket.members[x];
             let (ta, ka) = (bucket.text(x), bucket.earlier_keys(x));
@@ -613,9 +614,9 @@ fn look_alikes_in_band(
     }
 }
 
-/// One LSH bucket's listings gathered side by side (index and group, signature, the keys of the
-/// bands before this one): its pairs then read a few short runs of memory instead of reaching
-/// across a million listings' signatures for each of them.
+/// One LSH bucket's listings gathered side by side (index and group, then signature and the keys
+/// of the bands before this one): its pairs then read a few short runs of memory instead of
+/// reaching across a million listings' signatures for each of them.
 #[derive(Default)]
 struct Bucket {
     /// (listing index, group) of each member, in bucket order.
@@ -631,16 +632,22 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// Gathers the members of `run` (a bucket of band `band`).
-    fn gather(&mut self, run: &[(u64, u32)], signatures: &Signatures, groups: &[u32], band: usize) {
+    /// Takes the members of `run` with their groups (what decides whether the bucket is compared
+    /// at all).
+    fn enlist(&mut self, run: &[(u64, u32)], groups: &[u32]) {
         self.members.clear();
+        self.members
+            .extend(run.iter().map(|&(_, i)| (i, groups[i as usize])));
+    }
+
+    /// Gathers the enlisted members' signatures and their keys of the bands before `band`.
+    fn gather(&mut self, signatures: &Signatures, band: usize) {
         self.texts.clear();
         self.keys.clear();
         self.spans.clear();
         self.band = band;
-        for &(_, i) in run {
+        for &(i, _) in &self.members {
             let text = signatures.text(i as usize);
-            self.members.push((i, groups[i as usize]));
             self.spans
                 .push((self.texts.len() as u32, text.len() as u32));
             self.texts.extend_from_slice(text);
