@@ -1239,6 +1239,87 @@ async fn a_location_that_only_ages_is_rewritten_by_an_incremental_analysis() {
     }
 }
 
+#[tokio::test]
+async fn an_incremental_analysis_puts_right_a_stale_location_status() {
+    // Listing 1 is seen on the 1st and 5th in B5, so B5 is new at the first analysis. Its stored
+    // record is then made to say `known` (as a record written under other rules would), and a
+    // batch on the 6th leaves B5 untouched and still new: the incremental analysis must rewrite
+    // the stale status although only a location's time or visits usually move it.
+    use lantern_store::{AnalysisSave, AnalysisStore, RecordKind, StoredRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let first = write_file(
+        dir.path(),
+        "first.jsonl",
+        [
+            capture_in("1", "07700 900411", "B5", "2026-09-01T10:00:00Z"),
+            capture_in("1", "07700 900411", "B5", "2026-09-05T10:00:00Z"),
+        ]
+        .join("\n")
+        .as_bytes(),
+    );
+    let later = write_file(
+        dir.path(),
+        "later.jsonl",
+        capture_in("2", "07700 900412", "WS1", "2026-09-06T10:00:00Z").as_bytes(),
+    );
+    let b5 = |db: &TestDb| -> serde_json::Value {
+        let locations = exports(db)[2].clone();
+        let line = locations
+            .lines()
+            .find(|l| l.contains("\"label\":\"B5\""))
+            .unwrap();
+        serde_json::from_str(line).unwrap()
+    };
+    let growing = backends("cli: stale location status").await;
+    let fresh = backends("cli: stale location status, full").await;
+    for (a, b) in growing.iter().zip(&fresh) {
+        run_ok(a, &["ingest", first.to_str().unwrap()]);
+        run_ok(a, &["analyse", "--quiet"]);
+        let mut stale = b5(a);
+        assert_eq!(stale["status"], "new", "{}", a.backend);
+        stale["status"] = "known".into();
+        let store = Store::open(&a.target).await.unwrap();
+        let last = store.last_analysis().await.unwrap().unwrap();
+        store
+            .save_analysis(AnalysisSave {
+                mode: "incremental",
+                started_at: lantern_core::Timestamp::now(),
+                through_capture_id: last.through_capture_id,
+                evidence_version: last.evidence_version,
+                captures_read: 0,
+                replace_all_evidence: false,
+                evidence: Vec::new(),
+                write: vec![StoredRecord {
+                    kind: RecordKind::Location,
+                    sort_a: stale["location"].as_str().unwrap().to_owned(),
+                    sort_b: String::new(),
+                    digest: 1,
+                    json: stale.to_string(),
+                }],
+                delete: Vec::new(),
+                search: Vec::new(),
+                replace_all_links: false,
+                links: Vec::new(),
+                audit: None,
+                reanalysed: Vec::new(),
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        assert_eq!(b5(a)["status"], "known", "{}: the stale record", a.backend);
+
+        run_ok(a, &["ingest", later.to_str().unwrap()]);
+        let out = text(&run_ok(a, &["analyse", "--quiet"]).stdout);
+        assert!(out.contains("(incremental)"), "{out}");
+        assert_eq!(b5(a)["status"], "new", "{}", a.backend);
+        for file in [&first, &later] {
+            run_ok(b, &["ingest", file.to_str().unwrap()]);
+        }
+        run_ok(b, &["analyse", "--quiet", "--full"]);
+        assert_eq!(exports(a), exports(b), "{}", a.backend);
+    }
+}
+
 #[test]
 fn plan_visits_routes_the_most_urgent_locations_per_team() {
     let db = TestDb::sqlite();
