@@ -1286,6 +1286,7 @@ async fn an_incremental_analysis_puts_right_a_stale_location_status() {
                 started_at: lantern_core::Timestamp::now(),
                 through_capture_id: last.through_capture_id,
                 evidence_version: last.evidence_version,
+                settings_digest: last.settings_digest.clone().unwrap(),
                 captures_read: 0,
                 replace_all_evidence: false,
                 evidence: Vec::new(),
@@ -1684,6 +1685,52 @@ fn calibrate_fits_weights_to_visit_outcomes_and_writes_only_when_asked() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn an_analysis_under_another_risk_model_runs_in_full() {
+    // An incremental analysis keeps the records of clusters nothing changed; under another risk
+    // model those would keep the old model's scores, so the analysis runs in full and says why.
+    let sim = tempfile::tempdir().unwrap();
+    simulate(sim.path(), "6", "200", "3");
+    let captures = sim.path().join("captures.jsonl");
+    let model = write_file(
+        sim.path(),
+        "model.toml",
+        include_str!("../../../data/risk.toml")
+            .replace("bias = -3.0", "bias = -1.5")
+            .as_bytes(),
+    );
+    let model = model.to_str().unwrap();
+    let growing = backends("cli: another risk model").await;
+    let fresh = backends("cli: another risk model, full").await;
+    for (a, b) in growing.iter().zip(&fresh) {
+        run_ok(a, &["ingest", "-q", captures.to_str().unwrap()]);
+        run_ok(a, &["analyse", "--quiet"]);
+        let before = exports(a);
+
+        let out = text(&run_ok(a, &["--risk-model", model, "analyse", "--quiet"]).stdout);
+        assert!(out.contains("(full)"), "{}: {out}", a.backend);
+        assert!(
+            out.contains("Ran in full: the risk model or the analysis' settings differ"),
+            "{out}"
+        );
+        run_ok(b, &["ingest", "-q", captures.to_str().unwrap()]);
+        run_ok(b, &["--risk-model", model, "analyse", "--quiet", "--full"]);
+        let after = exports(a);
+        assert_eq!(after, exports(b), "{}", a.backend);
+        assert_ne!(after[1], before[1], "the model moved the clusters' scores");
+
+        // Under the same model again, nothing to do.
+        let again = text(&run_ok(a, &["--risk-model", model, "analyse", "--quiet"]).stdout);
+        assert!(again.contains("(incremental)"), "{again}");
+        assert!(again.contains("0 record(s) written, 0 removed"), "{again}");
+        assert!(!again.contains("Ran in full"), "{again}");
+        // And back under the embedded model: in full once more, as it was first.
+        let back = text(&run_ok(a, &["analyse", "--quiet"]).stdout);
+        assert!(back.contains("(full)"), "{back}");
+        assert_eq!(exports(a), before, "{}", a.backend);
+    }
 }
 
 #[tokio::test]

@@ -68,6 +68,9 @@ pub struct AnalysisRun {
     pub finished_at: Timestamp,
     /// `incremental` or `full`.
     pub mode: String,
+    /// The digest of the settings it ran under (see [`AnalysisSave::settings_digest`]); none
+    /// for runs stored before runs recorded it.
+    pub settings_digest: Option<String>,
 }
 
 /// A stored capture to analyse.
@@ -149,6 +152,9 @@ pub struct AnalysisSave {
     pub through_capture_id: i64,
     /// Evidence format version.
     pub evidence_version: i64,
+    /// A digest of what, besides the evidence, decides the records (risk model, settings): an
+    /// incremental analysis is only valid under the settings of the run before it.
+    pub settings_digest: String,
     /// Captures read.
     pub captures_read: u64,
     /// Replace every listing's evidence (a full analysis) rather than upsert the given ones.
@@ -230,8 +236,8 @@ pub trait AnalysisStore {
 }
 
 /// Bulk reads each backend implements its own way (inherent `bulk_*` methods).
-pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode \
-     FROM analysis_runs ORDER BY id DESC LIMIT 1";
+pub(crate) const LAST_ANALYSIS: &str = "SELECT id, through_capture_id, evidence_version, finished_at, mode, \
+     settings_digest FROM analysis_runs ORDER BY id DESC LIMIT 1";
 pub(crate) const MAX_CAPTURE_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM captures";
 pub(crate) const LISTINGS_EXTENT: &str = "SELECT COUNT(*), MAX(last_seen) FROM listings";
 pub(crate) const CAPTURES_BETWEEN: &str = "SELECT id, listing_id, raw_format, raw_zstd FROM captures \
@@ -266,7 +272,7 @@ pub(crate) const UPSERT_EVIDENCE_TAIL: &str =
     " ON CONFLICT (listing_id) DO UPDATE SET evidence = excluded.evidence";
 pub(crate) const INSERT_RUN: &str = "INSERT INTO analysis_runs (started_at, finished_at, mode, \
      through_capture_id, evidence_version, captures_read, listings_updated, records_written, \
-     records_deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     records_deleted, settings_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 pub(crate) const RECORDS_OF_KIND: &str =
     "SELECT record FROM analysis_records WHERE kind = $1 ORDER BY sort_a, sort_b";
 
@@ -381,6 +387,7 @@ macro_rules! analysis_store_impl {
                         evidence_version: row.get(2),
                         finished_at: $ts_out(row.get(3))?,
                         mode: row.get(4),
+                        settings_digest: row.get(5),
                     })
                 })
                 .transpose()
@@ -585,6 +592,7 @@ mod tests {
                 started_at: at,
                 through_capture_id: 0,
                 evidence_version: 1,
+                settings_digest: String::new(),
                 captures_read: 0,
                 replace_all_evidence: true,
                 evidence: Vec::new(),

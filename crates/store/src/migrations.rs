@@ -68,6 +68,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "search_terms",
         include_str!("../migrations/sqlite/0012_search_terms.sql"),
     ),
+    (
+        13,
+        "analysis_settings",
+        include_str!("../migrations/sqlite/0013_analysis_settings.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` of every PostgreSQL migration, in order.
@@ -131,6 +136,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "search_terms",
         include_str!("../migrations/postgres/0012_search_terms.sql"),
+    ),
+    (
+        13,
+        "analysis_settings",
+        include_str!("../migrations/postgres/0013_analysis_settings.sql"),
     ),
 ];
 

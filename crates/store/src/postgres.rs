@@ -648,6 +648,7 @@ impl PostgresStore {
             .bind(evidence_written as i64)
             .bind(outcome.written as i64)
             .bind(outcome.deleted as i64)
+            .bind(&save.settings_digest)
             .execute(&mut *tx)
             .await
             .context("recording the analysis run")?;

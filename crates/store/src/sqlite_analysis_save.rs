@@ -92,6 +92,7 @@ fn write(
             listings_updated,
             outcome.written as i64,
             outcome.deleted as i64,
+            save.settings_digest,
         ],
     )
     .map_err(db("recording the analysis run"))?;
@@ -283,6 +284,7 @@ mod tests {
             started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
             through_capture_id: 0,
             evidence_version: 1,
+            settings_digest: String::new(),
             captures_read: 0,
             replace_all_evidence: replace_all,
             evidence: Vec::new(),

@@ -394,6 +394,7 @@ async fn analysis_saves_evidence_records_and_deletions() {
                 started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
                 through_capture_id: through,
                 evidence_version: 1,
+                settings_digest: "settings-1".into(),
                 captures_read: 2,
                 reanalysed: Vec::new(),
                 replace_all_evidence: false,
@@ -471,8 +472,13 @@ async fn analysis_saves_evidence_records_and_deletions() {
         );
         let last = store.last_analysis().await.unwrap().unwrap();
         assert_eq!(
-            (last.through_capture_id, last.mode.as_str()),
-            (through, "full")
+            (
+                last.through_capture_id,
+                last.mode.as_str(),
+                last.settings_digest.as_deref()
+            ),
+            (through, "full", Some("settings-1")),
+            "the run as saved, with the digest of its settings"
         );
         let mut adverts = Vec::new();
         let n = store
@@ -632,6 +638,7 @@ async fn a_failed_analysis_save_leaves_nothing_and_frees_the_writer() {
             started_at: lantern_core::Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
             through_capture_id: through,
             evidence_version: 1,
+            settings_digest: String::new(),
             captures_read: 1,
             reanalysed: Vec::new(),
             replace_all_evidence: true,

@@ -68,6 +68,8 @@ impl AnalyseProgress for Quiet {
 pub struct AnalyseSummary {
     /// `incremental` or `full`.
     pub mode: &'static str,
+    /// Why an analysis not asked to run in full did (none when asked, or the first).
+    pub in_full_because: Option<&'static str>,
     /// Captures extracted in this run.
     pub captures_read: u64,
     /// Listings whose evidence changed.
@@ -124,11 +126,15 @@ pub enum AnalyseError {
 
 /// The summary in words, for the terminal.
 pub fn describe(s: &AnalyseSummary) -> String {
+    let why = s
+        .in_full_because
+        .map(|reason| format!("\nRan in full: {reason}."))
+        .unwrap_or_default();
     format!(
         "Analysis ({}) done in {:.1} s (extract {:.1}, load {:.1}, link, locate and compare {:.1}, save \
          {:.1}): {} new capture(s) extracted, {} listing(s) updated.\n\
          {} listings in {} clusters ({} of two or more listings); {} locations, {} of them new \
-         this week.\n{} record(s) written, {} removed.",
+         this week.\n{} record(s) written, {} removed.{why}",
         s.mode,
         s.seconds,
         s.stage_seconds.extract,
@@ -145,6 +151,19 @@ pub fn describe(s: &AnalyseSummary) -> String {
         s.records_written,
         s.records_deleted
     )
+}
+
+/// A digest of what, besides the evidence, decides an analysis' records: the risk model (with
+/// the indicator wording it carries), the location windows, the linking settings and Lantern's
+/// version (whose record-making may change). Compared with the last run's, it decides whether an
+/// incremental analysis may keep the records it does not remake.
+fn settings_digest(model: &RiskModel, settings: &LocationSettings) -> String {
+    let described = format!(
+        "lantern {}\n{model:?}\n{settings:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        lantern_link::Settings::default()
+    );
+    hex::encode(&Sha256::digest(described.as_bytes())[..16])
 }
 
 /// Captures extracted together (then folded), bounding memory.
@@ -188,10 +207,26 @@ pub async fn analyse(
     let started_at = Timestamp::now();
     let extractor = extractor()?;
     let last = store.last_analysis().await?;
-    let full = options.full
-        || last
-            .as_ref()
-            .is_none_or(|l| l.evidence_version != i64::from(EVIDENCE_VERSION));
+    let model = crate::calibrate::load_model(options.risk_model.as_deref())
+        .map_err(AnalyseError::Config)?;
+    let settings = LocationSettings::default();
+    let settings_digest = settings_digest(&model, &settings);
+    let in_full_because = match &last {
+        _ if options.full => None,
+        None => None,
+        Some(l) if l.evidence_version != i64::from(EVIDENCE_VERSION) => {
+            Some("the stored evidence is of an older format")
+        }
+        Some(l) if l.settings_digest.is_none() => {
+            Some("the last analysis was made before analyses recorded their settings")
+        }
+        Some(l) if l.settings_digest.as_deref() != Some(settings_digest.as_str()) => Some(
+            "the risk model or the analysis' settings differ from the last analysis', whose \
+             records would otherwise be kept where nothing else changed",
+        ),
+        Some(_) => None,
+    };
+    let full = options.full || last.is_none() || in_full_because.is_some();
     let after = if full {
         0
     } else {
@@ -201,9 +236,8 @@ pub async fn analyse(
 
     let context = Context {
         places: PlaceDistricts::new(extractor.gazetteer()),
-        model: crate::calibrate::load_model(options.risk_model.as_deref())
-            .map_err(AnalyseError::Config)?,
-        settings: LocationSettings::default(),
+        model,
+        settings,
         visits: store
             .visit_summaries()
             .await?
@@ -245,6 +279,7 @@ pub async fn analyse(
             started_at,
             through_capture_id: through,
             evidence_version: i64::from(EVIDENCE_VERSION),
+            settings_digest,
             captures_read,
             replace_all_evidence: full,
             evidence: plan.evidence,
@@ -271,6 +306,7 @@ pub async fn analyse(
     progress.finished();
     Ok(AnalyseSummary {
         mode: if full { "full" } else { "incremental" },
+        in_full_because,
         captures_read,
         listings_updated,
         listings: plan.listings,
