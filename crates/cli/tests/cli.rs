@@ -1170,6 +1170,37 @@ fn capture_in(id: &str, phone: &str, district: &str, at: &str) -> String {
     .to_string()
 }
 
+/// Two batches: listing 1 seen on 2026-09-01 and 09-05 in B5 (phone `phones[0]`), then listing
+/// 2 seen `later` in WS1 (phone `phones[1]`).
+fn b5_then_ws1(dir: &Path, phones: [&str; 2], later: &str) -> (PathBuf, PathBuf) {
+    let first = write_file(
+        dir,
+        "first.jsonl",
+        [
+            capture_in("1", phones[0], "B5", "2026-09-01T10:00:00Z"),
+            capture_in("1", phones[0], "B5", "2026-09-05T10:00:00Z"),
+        ]
+        .join("\n")
+        .as_bytes(),
+    );
+    let later = write_file(
+        dir,
+        "later.jsonl",
+        capture_in("2", phones[1], "WS1", later).as_bytes(),
+    );
+    (first, later)
+}
+
+/// The exported location labelled `label`.
+fn location_labelled(db: &TestDb, label: &str) -> serde_json::Value {
+    let locations = exports(db)[2].clone();
+    let line = locations
+        .lines()
+        .find(|l| l.contains(&format!("\"label\":\"{label}\"")))
+        .unwrap();
+    serde_json::from_str(line).unwrap()
+}
+
 #[tokio::test]
 async fn a_location_that_only_ages_is_rewritten_by_an_incremental_analysis() {
     // Listing 1 was seen on the 1st and 5th, in B5: new at the first analysis (the 5th). A later
@@ -1177,28 +1208,13 @@ async fn a_location_that_only_ages_is_rewritten_by_an_incremental_analysis() {
     // location is no longer new (first seen more than seven days before the 9th) and not
     // short-lived either (last seen after the 2nd).
     let dir = tempfile::tempdir().unwrap();
-    let first = write_file(
+    let (first, later) = b5_then_ws1(
         dir.path(),
-        "first.jsonl",
-        [
-            capture_in("1", "07700 900401", "B5", "2026-09-01T10:00:00Z"),
-            capture_in("1", "07700 900401", "B5", "2026-09-05T10:00:00Z"),
-        ]
-        .join("\n")
-        .as_bytes(),
-    );
-    let later = write_file(
-        dir.path(),
-        "later.jsonl",
-        capture_in("2", "07700 900402", "WS1", "2026-09-09T10:00:00Z").as_bytes(),
+        ["07700 900401", "07700 900402"],
+        "2026-09-09T10:00:00Z",
     );
     let status_of_b5 = |db: &TestDb| {
-        let locations = exports(db)[2].clone();
-        let line = locations
-            .lines()
-            .find(|l| l.contains("\"label\":\"B5\""))
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let v = location_labelled(db, "B5");
         (
             v["status"].as_str().unwrap().to_owned(),
             v["short_lived"].clone(),
@@ -1247,29 +1263,12 @@ async fn an_incremental_analysis_puts_right_a_stale_location_status() {
     // the stale status although only a location's time or visits usually move it.
     use lantern_store::{AnalysisSave, AnalysisStore, RecordKind, StoredRecord};
     let dir = tempfile::tempdir().unwrap();
-    let first = write_file(
+    let (first, later) = b5_then_ws1(
         dir.path(),
-        "first.jsonl",
-        [
-            capture_in("1", "07700 900411", "B5", "2026-09-01T10:00:00Z"),
-            capture_in("1", "07700 900411", "B5", "2026-09-05T10:00:00Z"),
-        ]
-        .join("\n")
-        .as_bytes(),
+        ["07700 900411", "07700 900412"],
+        "2026-09-06T10:00:00Z",
     );
-    let later = write_file(
-        dir.path(),
-        "later.jsonl",
-        capture_in("2", "07700 900412", "WS1", "2026-09-06T10:00:00Z").as_bytes(),
-    );
-    let b5 = |db: &TestDb| -> serde_json::Value {
-        let locations = exports(db)[2].clone();
-        let line = locations
-            .lines()
-            .find(|l| l.contains("\"label\":\"B5\""))
-            .unwrap();
-        serde_json::from_str(line).unwrap()
-    };
+    let b5 = |db: &TestDb| location_labelled(db, "B5");
     let growing = backends("cli: stale location status").await;
     let fresh = backends("cli: stale location status, full").await;
     for (a, b) in growing.iter().zip(&fresh) {
